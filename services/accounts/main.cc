@@ -1,0 +1,66 @@
+// accounts: provinces, schools, departments, employers, users, sessions and identity tokens.
+#include <fstream>
+#include <sstream>
+
+#include "absl/flags/flag.h"
+#include "libs/config/config.h"
+#include "libs/db/db.h"
+#include "libs/db/migrations.h"
+#include "libs/logging/logging.h"
+#include "libs/server/server.h"
+#include "libs/status/error.h"
+#include "services/accounts/accounts.h"
+#include "services/accounts/grpc_service.h"
+#include "services/accounts/migrations.h"
+#include "spdlog/spdlog.h"
+
+ABSL_FLAG(std::string, token_private_key_file, "", "Ed25519 private key (PEM) that signs identity tokens.");
+ABSL_FLAG(std::string, operator_password_file, "",
+          "File holding the password of the platform operator account created at first start; empty skips it.");
+ABSL_FLAG(int, identity_token_lifetime_seconds, 300, "Lifetime in seconds of an identity token.");
+
+namespace {
+
+int Fail(const absl::Status& status, const char* step) {
+  spdlog::critical("{} failed: {} {}", step, quxiang::ErrorReason(status), std::string(status.message()));
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  quxiang::server::BlockTerminationSignals();
+  quxiang::config::ParseFlagsAndEnvironment(argc, argv, "accounts: accounts, sessions and identity tokens");
+  quxiang::logging::Init("accounts");
+
+  auto verifier = quxiang::server::VerifierFromFlags();
+  if (!verifier.ok()) return Fail(verifier.status(), "loading the token public keys");
+  auto signer = quxiang::identity::TokenSigner::FromPemFile(absl::GetFlag(FLAGS_token_private_key_file));
+  if (!signer.ok()) return Fail(signer.status(), "loading the token private key");
+
+  quxiang::db::Options db_options = quxiang::db::OptionsFromFlags();
+  if (db_options.database.empty()) db_options.database = "quxiang_accounts";
+  auto pool = quxiang::db::Pool::Create(db_options);
+  if (!pool.ok()) return Fail(pool.status(), "connecting to the database");
+  absl::Status migrated = quxiang::db::ApplyMigrations(**pool, quxiang::accounts::Migrations());
+  if (!migrated.ok()) return Fail(migrated, "applying migrations");
+
+  quxiang::accounts::AccountsOptions options;
+  options.identity_token_lifetime = absl::Seconds(absl::GetFlag(FLAGS_identity_token_lifetime_seconds));
+  quxiang::accounts::Accounts accounts(**pool, **signer, quxiang::Clock::Real(), options);
+
+  std::string password_file = absl::GetFlag(FLAGS_operator_password_file);
+  if (!password_file.empty()) {
+    std::ifstream in(password_file);
+    std::string password;
+    std::getline(in, password);
+    absl::Status bootstrapped = accounts.BootstrapOperator(password);
+    if (!bootstrapped.ok()) return Fail(bootstrapped, "creating the operator account");
+  }
+
+  quxiang::server::RuntimeOptions runtime_options = quxiang::server::RuntimeOptionsFromFlags();
+  runtime_options.verifier = verifier->get();
+  quxiang::server::Runtime runtime(runtime_options);
+  quxiang::accounts::AccountsGrpcService service(accounts, runtime);
+  return quxiang::server::Serve(quxiang::server::ServeOptionsFromFlags(), {&service}, runtime);
+}
