@@ -1,0 +1,61 @@
+# Images of the Quxiang services, built from this repository on Debian 12.
+#
+#   docker build -t quxiang:dev .            (docker-compose.yml does this for you)
+#   docker run --rm quxiang:dev accounts --help
+#
+# One image holds every service binary; the container's command names the service to run
+# (accounts, gateway, ...), as docker-compose.yml does.
+
+# ---- builder: the build dependencies of scripts/packages.txt, a Release build ----
+FROM debian:bookworm AS builder
+ENV DEBIAN_FRONTEND=noninteractive
+COPY scripts/packages.txt /tmp/packages.txt
+# The database server, the compose client and ccache are for development machines, not for
+# building an image.
+RUN apt-get update \
+ && grep -vE '^\s*(#|$)' /tmp/packages.txt \
+    | grep -vxE 'mariadb-server|docker-compose|ccache' \
+    | xargs apt-get install -y --no-install-recommends \
+ && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /src
+COPY . .
+RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release \
+ && ninja -C /build services/all
+
+# Collects every service binary (services/<name>/<name>), the web assets, and the Debian
+# packages that own the shared libraries the binaries load, so that the runtime stage installs
+# exactly those.
+# NOTE: the console (web/) is not built here yet. web/dist is copied when it was built before
+# the image, else the placeholder page is.
+RUN mkdir -p /out/bin /out/web \
+ && for dir in /build/services/*/; do \
+      name=$(basename "$dir"); \
+      if [ -x "$dir/$name" ]; then cp "$dir/$name" /out/bin/; fi; \
+    done \
+ && if [ -f web/dist/index.html ]; then cp -r web/dist/. /out/web/; \
+    elif [ -d web/placeholder ]; then cp -r web/placeholder/. /out/web/; fi \
+ && for binary in /out/bin/*; do ldd "$binary"; done \
+    | awk '/=> \// { print $3 }' | sort -u \
+    | while read -r library; do \
+        dpkg -S "$library" 2>/dev/null || dpkg -S "$(realpath "$library")"; \
+      done \
+    | cut -d: -f1 | sort -u >/out/runtime-packages.txt \
+ && cat /out/runtime-packages.txt
+
+# ---- runtime: the binaries, their shared libraries, a non-root user ----
+FROM debian:bookworm-slim AS runtime
+ENV DEBIAN_FRONTEND=noninteractive
+COPY --from=builder /out/runtime-packages.txt /tmp/runtime-packages.txt
+RUN apt-get update \
+ && xargs apt-get install -y --no-install-recommends ca-certificates </tmp/runtime-packages.txt \
+ && rm -rf /var/lib/apt/lists/* /tmp/runtime-packages.txt \
+ && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin quxiang
+
+COPY --from=builder /out/bin/ /usr/local/bin/
+COPY --from=builder /out/web/ /usr/share/quxiang/web/
+
+USER quxiang
+EXPOSE 8080 50051
+# Without a command the container lists the services it can run.
+CMD ["ls", "/usr/local/bin"]
