@@ -166,7 +166,11 @@ class Pool {
 //   1969 / 3024 statement time    -> DEADLINE_EXCEEDED, reason DATABASE_TIMEOUT
 //   2000-2999 client errors       -> UNAVAILABLE, reason DATABASE_UNAVAILABLE
 //   anything else                 -> INTERNAL, reason DATABASE_ERROR
-// Every mapped status carries the MySQL errno in the ErrorInfo metadata key "mysql_errno".
+// Every mapped status carries the MySQL errno in the ErrorInfo metadata key "mysql_errno"; a
+// duplicate key also names the index in "mysql_key" (for example "PRIMARY" or "uk_users_name").
+// The pool adds two conditions of its own: a deadline that passed before or between statements
+// -> DEADLINE_EXCEEDED, reason DATABASE_TIMEOUT; no free connection within acquire_timeout ->
+// UNAVAILABLE, reason DATABASE_POOL_EXHAUSTED.
 bool IsDuplicateKey(const absl::Status& status);
 
 // Formats an instant as a DATETIME(6) literal in UTC, for example "2026-12-04 08:00:00.000000".
