@@ -23,6 +23,49 @@ constexpr char kLogoutMethod[] = "quxiang.accounts.v1.AccountsService.Logout";
 constexpr char kRefreshGrpcMethod[] =
     "/quxiang.accounts.v1.AccountsService/RefreshIdentityToken";
 
+// Removes the members named in `names` whose value is "" from the top level of a JSON object.
+// The JSON printer writes cleared string fields as "" (it prints fields with default values),
+// and a login response must not even name the tokens it hides.
+std::string RemoveEmptyTopLevelStrings(const std::string& json,
+                                       const std::vector<std::string>& names) {
+  std::string out;
+  out.reserve(json.size());
+  int depth = 0;
+  size_t i = 0;
+  while (i < json.size()) {
+    char c = json[i];
+    if (c == '"') {
+      // Copies a whole string token, escapes included.
+      size_t end = i + 1;
+      while (end < json.size() && json[end] != '"') end += json[end] == '\\' ? 2 : 1;
+      ++end;
+      if (depth == 1) {
+        std::string key = json.substr(i + 1, end - i - 2);
+        bool hidden = std::find(names.begin(), names.end(), key) != names.end() &&
+                      json.compare(end, 3, ":\"\"") == 0;
+        if (hidden) {
+          i = end + 3;
+          if (i < json.size() && json[i] == ',') {
+            ++i;
+          } else if (!out.empty() && out.back() == ',') {
+            out.pop_back();
+          }
+          continue;
+        }
+      }
+      out.append(json, i, end - i);
+      // A string followed by ':' is a key; its value string is copied on the next turn.
+      i = end;
+      continue;
+    }
+    if (c == '{' || c == '[') ++depth;
+    if (c == '}' || c == ']') --depth;
+    out.push_back(c);
+    ++i;
+  }
+  return out;
+}
+
 bool IsWrite(absl::string_view http_method) {
   return http_method != "GET" && http_method != "HEAD";
 }
@@ -266,7 +309,8 @@ void ApiHandler::FinishLogin(const std::shared_ptr<ApiCall>& call) {
     RespondError(call, BackendResponseInvalid(call->route->grpc_method));
     return;
   }
-  HttpResponse rendered = JsonHttpResponse(200, *std::move(json));
+  HttpResponse rendered = JsonHttpResponse(
+      200, RemoveEmptyTopLevelStrings(*json, {"sessionToken", "identityToken"}));
   rendered.headers.insert(rendered.headers.end(), response.headers.begin(),
                           response.headers.end());
   rendered.backend_method = call->route->grpc_method;

@@ -1,0 +1,35 @@
+// quxiang.testing.v1.EchoService: the baseline of the benchmarks and the backend of the
+// gateway's tests. It returns what it received, including the request metadata, and fails on
+// request with any gRPC code and a full ErrorInfo and LocalizedMessage.
+#ifndef QUXIANG_SERVICES_GATEWAY_TESTING_ECHO_SERVICE_H_
+#define QUXIANG_SERVICES_GATEWAY_TESTING_ECHO_SERVICE_H_
+
+#include "quxiang/testing/v1/echo.grpc.pb.h"
+
+namespace quxiang::gateway {
+
+class EchoServiceImpl final : public quxiang::testing::v1::EchoService::CallbackService {
+ public:
+  // Upper bound of EchoRequest.response_bytes, so that one request cannot make the server
+  // allocate without limit.
+  static constexpr int kMaxResponseBytes = 4 << 20;
+
+  grpc::ServerUnaryReactor* Echo(grpc::CallbackServerContext* context,
+                                 const quxiang::testing::v1::EchoRequest* request,
+                                 quxiang::testing::v1::EchoResponse* response) override;
+  grpc::ServerUnaryReactor* GetItem(grpc::CallbackServerContext* context,
+                                    const quxiang::testing::v1::GetItemRequest* request,
+                                    quxiang::testing::v1::EchoResponse* response) override;
+  grpc::ServerUnaryReactor* UpdateItem(grpc::CallbackServerContext* context,
+                                       const quxiang::testing::v1::UpdateItemRequest* request,
+                                       quxiang::testing::v1::EchoResponse* response) override;
+  // Fails with FailRequest.code (OK answers an empty response) and ErrorInfo reason
+  // FailRequest.reason, or ECHO_FAILURE when it is empty.
+  grpc::ServerUnaryReactor* Fail(grpc::CallbackServerContext* context,
+                                 const quxiang::testing::v1::FailRequest* request,
+                                 quxiang::testing::v1::EchoResponse* response) override;
+};
+
+}  // namespace quxiang::gateway
+
+#endif  // QUXIANG_SERVICES_GATEWAY_TESTING_ECHO_SERVICE_H_
