@@ -1,0 +1,122 @@
+#include "services/gateway/testing/http_test_client.h"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "absl/strings/ascii.h"
+
+namespace quxiang::gateway {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+using tcp = boost::asio::ip::tcp;
+
+ClientResponse ReadResponse(tcp::socket& socket, beast::flat_buffer& buffer,
+                            bool head_request = false) {
+  ClientResponse result;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(64 << 20);
+  // A response to HEAD has a Content-Length but no body.
+  parser.skip(head_request);
+  beast::error_code error;
+  http::read(socket, buffer, parser, error);
+  if (error) {
+    result.transport_error = error.message();
+    return result;
+  }
+  const auto& message = parser.get();
+  result.status = static_cast<int>(message.result_int());
+  for (const auto& field : message) {
+    result.headers.emplace_back(absl::AsciiStrToLower(std::string(field.name_string())),
+                                std::string(field.value()));
+  }
+  result.body = message.body();
+  return result;
+}
+
+bool Connect(asio::io_context& io_context, tcp::socket& socket, int port, std::string* error) {
+  beast::error_code connect_error;
+  socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"),
+                               static_cast<unsigned short>(port)),
+                 connect_error);
+  if (connect_error) *error = connect_error.message();
+  return !connect_error;
+}
+
+}  // namespace
+
+std::string ClientResponse::Header(const std::string& lower_case_name) const {
+  for (const auto& [name, value] : headers) {
+    if (name == lower_case_name) return value;
+  }
+  return "";
+}
+
+std::vector<std::string> ClientResponse::Headers(const std::string& lower_case_name) const {
+  std::vector<std::string> values;
+  for (const auto& [name, value] : headers) {
+    if (name == lower_case_name) values.push_back(value);
+  }
+  return values;
+}
+
+ClientResponse SendHttp(int port, const std::string& method, const std::string& target,
+                        const std::string& body,
+                        const std::vector<std::pair<std::string, std::string>>& headers) {
+  asio::io_context io_context;
+  tcp::socket socket(io_context);
+  ClientResponse failed;
+  if (!Connect(io_context, socket, port, &failed.transport_error)) return failed;
+
+  http::request<http::string_body> request;
+  request.method_string(method);
+  request.target(target);
+  request.version(11);
+  request.set(http::field::host, "127.0.0.1");
+  request.keep_alive(false);
+  for (const auto& [name, value] : headers) request.insert(name, value);
+  if (!body.empty() || method == "POST" || method == "PUT" || method == "PATCH") {
+    request.set(http::field::content_type, "application/json");
+    request.body() = body;
+    request.prepare_payload();
+  }
+
+  beast::error_code error;
+  http::write(socket, request, error);
+  if (error) {
+    failed.transport_error = error.message();
+    return failed;
+  }
+  beast::flat_buffer buffer;
+  return ReadResponse(socket, buffer, method == "HEAD");
+}
+
+std::vector<ClientResponse> SendHttpKeepAlive(int port, const std::vector<std::string>& targets) {
+  asio::io_context io_context;
+  tcp::socket socket(io_context);
+  std::vector<ClientResponse> responses;
+  ClientResponse failed;
+  if (!Connect(io_context, socket, port, &failed.transport_error)) return {failed};
+
+  beast::flat_buffer buffer;
+  for (const std::string& target : targets) {
+    http::request<http::empty_body> request(http::verb::get, target, 11);
+    request.set(http::field::host, "127.0.0.1");
+    request.keep_alive(true);
+    beast::error_code error;
+    http::write(socket, request, error);
+    if (error) {
+      failed.transport_error = error.message();
+      responses.push_back(failed);
+      return responses;
+    }
+    responses.push_back(ReadResponse(socket, buffer));
+  }
+  return responses;
+}
+
+}  // namespace quxiang::gateway
