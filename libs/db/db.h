@@ -106,6 +106,9 @@ struct PoolStats {
   int in_use = 0;
   int waiting = 0;
   int64_t discarded_broken = 0;
+  // Query and Execute calls of all sessions since the pool was created, so that tests can
+  // check how many statements an operation runs.
+  int64_t statements = 0;
 };
 
 class Pool {

@@ -54,18 +54,24 @@ int64_t StatementLimitSeconds(absl::Time deadline, absl::Time now) {
 // work whatever the callback does with the status it got.
 class SessionImpl final : public Session {
  public:
-  SessionImpl(Connection& connection, absl::Time deadline, bool in_transaction)
-      : connection_(connection), deadline_(deadline), in_transaction_(in_transaction) {}
+  SessionImpl(Connection& connection, absl::Time deadline, bool in_transaction,
+              std::atomic<int64_t>& statements)
+      : connection_(connection),
+        deadline_(deadline),
+        in_transaction_(in_transaction),
+        statements_(statements) {}
 
   absl::StatusOr<std::vector<Row>> Query(absl::string_view sql,
                                          const std::vector<Param>& params) override {
     RETURN_IF_ERROR(BeforeStatement());
+    statements_.fetch_add(1, std::memory_order_relaxed);
     return AfterStatement(connection_.Query(sql, params));
   }
 
   absl::StatusOr<int64_t> Execute(absl::string_view sql,
                                   const std::vector<Param>& params) override {
     RETURN_IF_ERROR(BeforeStatement());
+    statements_.fetch_add(1, std::memory_order_relaxed);
     return AfterStatement(connection_.Execute(sql, params));
   }
 
@@ -138,6 +144,8 @@ class SessionImpl final : public Session {
   Connection& connection_;
   const absl::Time deadline_;
   const bool in_transaction_;
+  // The pool's counter behind PoolStats::statements.
+  std::atomic<int64_t>& statements_;
   absl::Status failure_;
   bool saw_conflict_ = false;
 };
@@ -237,7 +245,7 @@ class PoolImpl final : public Pool {
     ASSIGN_OR_RETURN(std::unique_ptr<Connection> connection, Acquire(deadline));
     Lease lease(*this, std::move(connection));
 
-    SessionImpl session(lease.connection(), deadline, /*in_transaction=*/false);
+    SessionImpl session(lease.connection(), deadline, /*in_transaction=*/false, statements_);
     absl::Status status = work(session);
     if (status.ok() && !session.failure().ok()) status = session.failure();
     return status;
@@ -250,6 +258,7 @@ class PoolImpl final : public Pool {
     stats.in_use = in_use_;
     stats.waiting = waiting_;
     stats.discarded_broken = discarded_broken_;
+    stats.statements = statements_.load(std::memory_order_relaxed);
     return stats;
   }
 
@@ -285,7 +294,7 @@ class PoolImpl final : public Pool {
     ASSIGN_OR_RETURN(std::unique_ptr<Connection> connection, Acquire(deadline));
     Lease lease(*this, std::move(connection));
 
-    SessionImpl session(lease.connection(), deadline, /*in_transaction=*/true);
+    SessionImpl session(lease.connection(), deadline, /*in_transaction=*/true, statements_);
     RETURN_IF_ERROR(session.Begin());
     lease.set_transaction_open(true);
 
@@ -391,6 +400,7 @@ class PoolImpl final : public Pool {
   int in_use_ = 0;
   int waiting_ = 0;
   int64_t discarded_broken_ = 0;
+  std::atomic<int64_t> statements_{0};
 };
 
 }  // namespace
