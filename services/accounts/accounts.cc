@@ -874,12 +874,12 @@ absl::Status Accounts::SetModuleGrants(const RequestInfo& info, const v1::SetMod
 
 absl::Status Accounts::DisableUser(const RequestInfo& info, const v1::DisableUserRequest& request,
                                    v1::User* response) {
-  if (info.principal != nullptr && info.principal->user_id() == request.user_id()) {
-    return FailedPrecondition("CANNOT_DISABLE_SELF", "不能停用当前登录的账号。");
-  }
   return ChangeManagedUser(
       info, request.request_id(), request, request.school_id(), request.user_id(), request.etag(), "USER_DISABLED",
       [&](db::Session& s, UserRecord& user) -> absl::Status {
+        if (info.principal != nullptr && info.principal->user_id() == std::to_string(user.id)) {
+          return FailedPrecondition("CANNOT_DISABLE_SELF", "不能停用当前登录的账号。");
+        }
         user.state = kStateDisabled;
         // A disabled account's open sessions end now, not when their tokens expire.
         return Repository::RevokeUserSessions(s, user.id, clock_.Now());

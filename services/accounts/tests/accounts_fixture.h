@@ -30,7 +30,7 @@ struct KeyPair {
 // A new Ed25519 key pair in PEM.
 KeyPair GenerateKeyPair();
 
-inline constexpr char kOperatorPassword[] = "Operator#2026";
+inline constexpr char kOperatorPassword[] = "Qx-Platform#2026";
 inline constexpr char kStaffPassword[] = "Staff#2026pass";
 
 class AccountsStack {
