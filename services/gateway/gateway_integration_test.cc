@@ -43,9 +43,12 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 
 constexpr char kLoginUsername[] = "admin";
 constexpr char kLoginPassword[] = "Correct-horse-9";
+constexpr char kSlowUsername[] = "slow";
+constexpr std::chrono::milliseconds kSlowLoginDelay{400};
 
 // A stand-in for AccountsService with fixed tokens. Login with kLoginUsername/kLoginPassword
-// opens "session-login"; RefreshIdentityToken accepts any session token that is not revoked and
+// opens "session-login", and login as kSlowUsername fails after kSlowLoginDelay, for deadline
+// and shutdown tests. RefreshIdentityToken accepts any session token that is not revoked and
 // does not start with "revoked", returning "identity-for-<session>" and "csrf-for-<session>";
 // Logout revokes the session of the caller's identity token.
 class FakeAccountsService final : public accounts::AccountsService::CallbackService {
@@ -53,6 +56,16 @@ class FakeAccountsService final : public accounts::AccountsService::CallbackServ
   grpc::ServerUnaryReactor* Login(grpc::CallbackServerContext* context,
                                   const accounts::LoginRequest* request,
                                   accounts::LoginResponse* response) override {
+    if (request->username() == kSlowUsername) {
+      ++slow_logins_started;
+      grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+      std::lock_guard<std::mutex> lock(mutex_);
+      delayed_.emplace_back([reactor] {
+        std::this_thread::sleep_for(kSlowLoginDelay);
+        reactor->Finish(ToGrpcStatus(Unauthenticated("LOGIN_FAILED", "用户名或密码错误。")));
+      });
+      return reactor;
+    }
     if (request->username() != kLoginUsername || request->password() != kLoginPassword) {
       return Finish(context, ToGrpcStatus(Unauthenticated(
                                  "LOGIN_FAILED", "用户名或密码错误，请重新输入。")));
@@ -99,7 +112,12 @@ class FakeAccountsService final : public accounts::AccountsService::CallbackServ
     return Finish(context, grpc::Status::OK);
   }
 
+  ~FakeAccountsService() override {
+    for (std::thread& thread : delayed_) thread.join();
+  }
+
   std::atomic<int> refresh_calls{0};
+  std::atomic<int> slow_logins_started{0};
 
  private:
   static grpc::ServerUnaryReactor* Finish(grpc::CallbackServerContext* context,
@@ -123,6 +141,7 @@ class FakeAccountsService final : public accounts::AccountsService::CallbackServ
 
   std::mutex mutex_;
   std::set<std::string> revoked_;
+  std::vector<std::thread> delayed_;
 };
 
 google::protobuf::Struct ParseJson(const std::string& body) {
@@ -560,6 +579,44 @@ TEST_F(GatewayTest, LogoutClearsCookiesAndSession) {
   // The cache entry went with the session, so the next request asks AccountsService again.
   ClientResponse after = Send("GET", "/v1/shelves/a/items/b", "", {{"Cookie", "qx_session=session-out"}});
   EXPECT_EQ(after.status, 401);
+}
+
+TEST_F(GatewayTest, ClientTimeoutShortensDeadline) {
+  ClientResponse response = Send("POST", "/v1/sessions:login", R"({"username":"slow"})",
+                                 {{"X-Timeout-Ms", "50"}});
+  ASSERT_EQ(response.status, 504) << response.body;
+  google::protobuf::Struct json = ParseJson(response.body);
+  EXPECT_EQ(JsonString(json, "code"), "DEADLINE_EXCEEDED");
+  EXPECT_EQ(JsonString(json, "reason"), "DEADLINE_EXCEEDED");
+}
+
+TEST_F(GatewayTest, ShutdownFinishesRequestsInFlight) {
+  GatewayOptions options;
+  options.http.port = 0;
+  options.backends = absl::StrCat("quxiang.accounts.v1.AccountsService=127.0.0.1:", grpc_port_);
+  options.web_root = (*web_base_ / "dist").string();
+  auto draining = Gateway::Start(options);
+  ASSERT_TRUE(draining.ok()) << draining.status();
+  int port = (*draining)->port();
+
+  int started = accounts_->slow_logins_started.load();
+  ClientResponse in_flight;
+  std::thread client([&] {
+    in_flight = SendHttp(port, "POST", "/v1/sessions:login", R"({"username":"slow"})");
+  });
+  // Shut down while the slow login is running at the backend.
+  for (int attempt = 0; attempt < 500 && accounts_->slow_logins_started.load() == started;
+       ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  (*draining)->Shutdown(absl::Seconds(5));
+  client.join();
+
+  EXPECT_EQ(in_flight.status, 401) << in_flight.transport_error;
+  EXPECT_EQ(JsonString(ParseJson(in_flight.body), "reason"), "LOGIN_FAILED");
+  ClientResponse after = SendHttp(port, "GET", "/healthz");
+  EXPECT_EQ(after.status, 0);
+  EXPECT_FALSE(after.transport_error.empty());
 }
 
 // A gateway whose echo backend listens nowhere.

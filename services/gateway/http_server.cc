@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
@@ -39,7 +40,10 @@ class HttpServer::Impl {
   class Connection;
 
   Impl(HttpServerOptions options, HttpHandler handler)
-      : options_(std::move(options)), handler_(std::move(handler)), acceptor_(io_context_) {}
+      : options_(std::move(options)),
+        handler_(std::move(handler)),
+        work_(asio::make_work_guard(io_context_)),
+        acceptor_(io_context_) {}
 
   absl::Status Listen(int* port) {
     beast::error_code error;
@@ -86,6 +90,9 @@ class HttpServer::Impl {
   const HttpServerOptions options_;
   const HttpHandler handler_;
   asio::io_context io_context_;
+  // Keeps the I/O threads running while a connection has no pending operation because it waits
+  // for its handler; without it they would exit once the acceptor closes during a drain.
+  asio::executor_work_guard<asio::io_context::executor_type> work_;
   tcp::acceptor acceptor_;
   std::vector<std::thread> threads_;
   std::atomic<bool> draining_{false};
@@ -319,6 +326,7 @@ void HttpServer::Impl::Shutdown(absl::Duration grace) {
                  in_flight_.load());
   }
 
+  work_.reset();
   io_context_.stop();
   for (std::thread& thread : threads_) thread.join();
   threads_.clear();

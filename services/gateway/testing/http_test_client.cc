@@ -1,5 +1,8 @@
 #include "services/gateway/testing/http_test_client.h"
 
+#include <sys/socket.h>
+#include <sys/time.h>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
@@ -43,8 +46,14 @@ bool Connect(asio::io_context& io_context, tcp::socket& socket, int port, std::s
   socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"),
                                static_cast<unsigned short>(port)),
                  connect_error);
-  if (connect_error) *error = connect_error.message();
-  return !connect_error;
+  if (connect_error) {
+    *error = connect_error.message();
+    return false;
+  }
+  // A gateway that never answers fails the test after this long instead of hanging it.
+  timeval timeout{10, 0};
+  setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+  return true;
 }
 
 }  // namespace
