@@ -1,7 +1,7 @@
 // The verified identity behind a call, and the authorization helpers every service uses.
 //
 // A Principal is built only from verified token claims (or, for background jobs, from a service
-// identity), never from request fields: the school and department a user may see come from the
+// identity), never from request fields. The school and department a user may see come from the
 // token, and request fields naming a school are checked against it.
 #ifndef QUXIANG_LIBS_IDENTITY_PRINCIPAL_H_
 #define QUXIANG_LIBS_IDENTITY_PRINCIPAL_H_
@@ -61,7 +61,7 @@ class Principal {
                                                Access minimum);
 
 // PERMISSION_DENIED unless the principal belongs to `school_id`. Called before any lookup, so a
-// school id outside the caller's scope gets the same answer whether or not it exists.
+// school id outside the caller's scope gets the same error whether or not it exists.
 [[nodiscard]] absl::Status RequireSchool(const Principal& principal, absl::string_view school_id);
 
 // The Chinese name of a module, as the console shows it.
