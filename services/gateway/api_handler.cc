@@ -258,8 +258,8 @@ void ApiHandler::OnBackendDone(const std::shared_ptr<ApiCall>& call, const grpc:
 
   if (!status.ok()) {
     bool unauthenticated = status.error_code() == grpc::StatusCode::UNAUTHENTICATED;
-    // The service rejected a cached identity token, for example because the session was revoked
-    // by another gateway; the next request refreshes it and learns the session's fate.
+    // The service rejected a cached identity token, for example because another gateway revoked
+    // the session. Dropping the entry makes the next request refresh it and learn the outcome.
     if (unauthenticated && by_session) identities_.Erase(call->session_token);
     bool clear_cookies = unauthenticated && by_session && method == kLogoutMethod;
     RespondError(call, HttpErrorFromGrpc(status, call->route->grpc_method), clear_cookies);

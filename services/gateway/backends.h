@@ -45,8 +45,8 @@ class BackendPool {
   MessageStub* StubFor(absl::string_view service) const;
   std::shared_ptr<grpc::Channel> ChannelFor(absl::string_view service) const;
 
-  // True when every channel is connected. Channels that are not start connecting, so a later
-  // call can succeed; the call itself never blocks.
+  // Returns true when every channel is READY. Each channel that is not READY is asked to
+  // connect, without waiting for it.
   bool AllConnected() const;
 
   const std::vector<BackendTarget>& targets() const { return targets_; }

@@ -576,7 +576,7 @@ TEST_F(GatewayTest, LogoutClearsCookiesAndSession) {
   EXPECT_TRUE(absl::EndsWith(cookies[0], "Max-Age=0"));
   EXPECT_TRUE(absl::StartsWith(cookies[1], "qx_csrf=;"));
 
-  // The cache entry went with the session, so the next request asks AccountsService again.
+  // Logout dropped the cache entry, so the next request calls RefreshIdentityToken again.
   ClientResponse after = Send("GET", "/v1/shelves/a/items/b", "", {{"Cookie", "qx_session=session-out"}});
   EXPECT_EQ(after.status, 401);
 }

@@ -19,9 +19,8 @@ std::string JsonString(absl::string_view text) {
   return absl::StrCat("\"", logging::JsonEscape(std::string(text)), "\"");
 }
 
-// Reason and message for a backend status that carries no ErrorInfo, which happens when gRPC
-// itself fails the call (no connection, deadline, cancellation) or a backend skipped
-// libs/status.
+// Reason and message for a backend status without ErrorInfo. gRPC itself fails calls that way
+// (no connection, deadline, cancellation), and so does a backend that bypasses libs/status.
 std::pair<std::string, std::string> DefaultsForGrpcCode(grpc::StatusCode code) {
   switch (code) {
     case grpc::StatusCode::UNAVAILABLE:

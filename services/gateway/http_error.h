@@ -1,7 +1,7 @@
 // Error responses of the gateway.
 //
-// Every error, whether a backend returned it or the gateway raised it, is answered with one JSON
-// shape:
+// Every error, whether a backend returned it or the gateway raised it, gets a response body of
+// one JSON shape:
 //   {"code":"PERMISSION_DENIED","reason":"...","message":"<zh-CN text>","details":{...},
 //    "request_id":"..."}
 // `code` is the gRPC code name, `reason` the ErrorInfo reason, `message` the zh-CN

@@ -90,8 +90,8 @@ class HttpServer::Impl {
   const HttpServerOptions options_;
   const HttpHandler handler_;
   asio::io_context io_context_;
-  // Keeps the I/O threads running while a connection has no pending operation because it waits
-  // for its handler; without it they would exit once the acceptor closes during a drain.
+  // Keeps the I/O threads running while a connection waits for its handler with no pending socket
+  // operation. Without it, they would exit once the acceptor closes during a drain.
   asio::executor_work_guard<asio::io_context::executor_type> work_;
   tcp::acceptor acceptor_;
   std::vector<std::thread> threads_;
@@ -169,7 +169,7 @@ class HttpServer::Impl::Connection : public std::enable_shared_from_this<Connect
                  error != http::error::end_of_stream && error != http::error::partial_message) {
         request->transport_error = MalformedHttpRequest();
       } else {
-        // The peer left, went quiet, or the server is closing: nobody is left to answer.
+        // The peer closed or timed out, or the server is closing, so no response can be sent.
         Close();
         return;
       }
@@ -238,7 +238,7 @@ class HttpServer::Impl::Connection : public std::enable_shared_from_this<Connect
     }
   }
 
-  // Closing a socket whose receive buffer still holds data (the rest of a rejected body) sends a
+  // Closing a socket whose receive buffer still contains data (the rest of a rejected body) sends a
   // TCP reset, which can destroy the response before the client reads it. So the server stops
   // sending, then reads and discards until the client closes or kLingerTime passes.
   void LingerAndClose() {

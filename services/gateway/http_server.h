@@ -23,15 +23,15 @@ struct HttpServerOptions {
   int threads = 2;
   size_t max_header_bytes = 16384;
   size_t max_body_bytes = 1 << 20;
-  // Time allowed for the whole next request on a connection, from the connection's start or the
-  // end of the previous response; an idle keep-alive connection is closed after it.
+  // Time allowed for the whole next request on a connection, counted from the connection's start
+  // or from the end of the previous response. An idle keep-alive connection is closed after it.
   absl::Duration read_timeout = absl::Seconds(30);
   // Time allowed to write one response.
   absl::Duration write_timeout = absl::Seconds(30);
 };
 
 // Receives each request and must complete `respond` exactly once, from any thread. A request
-// with transport_error set must be answered too; the connection is closed afterwards.
+// with transport_error set needs a response too; the connection is closed afterwards.
 using HttpHandler = std::function<void(std::shared_ptr<HttpRequest> request, Responder respond)>;
 
 class HttpServer {
@@ -50,10 +50,10 @@ class HttpServer {
   int port() const { return port_; }
 
   // Stops accepting, closes idle connections, waits up to `grace` for requests in flight to be
-  // answered, then closes the remaining connections and joins the I/O threads.
+  // written, then closes the remaining connections and joins the I/O threads.
   void Shutdown(absl::Duration grace);
 
-  // Requests read but not yet answered.
+  // Requests read whose response is not written yet.
   int requests_in_flight() const;
 
  private:

@@ -23,8 +23,8 @@ struct HttpRequest {
   std::string body;
   // IP address of the TCP peer.
   std::string peer_address;
-  // Set by the HTTP server when the request could not be read whole (too large, malformed); the
-  // gateway then answers this error and the server closes the connection.
+  // Set by the HTTP server when the request could not be read whole, because it was too large or
+  // malformed. The gateway sends this error as the response, then the server closes the connection.
   std::optional<HttpError> transport_error;
 
   // The first header named `lower_case_name`, or nullptr.
@@ -53,7 +53,7 @@ struct HttpResponse {
   std::string backend_method;
 };
 
-// Completes a request. May be called from any thread, exactly once.
+// Completes a request. Callable from any thread; callers must call it exactly once.
 using Responder = std::function<void(HttpResponse)>;
 
 // A JSON response that no cache may store, because API responses hold personal data.

@@ -128,7 +128,8 @@ absl::Status RouteTable::AddRule(const MethodDescriptor& method,
 
 RouteMatch RouteTable::Match(absl::string_view http_method, absl::string_view path) const {
   RouteMatch result;
-  // Specificity key: verb first, then literal count, then no trailing "**"; higher wins.
+  // The specificity key orders by verb, then literal count, then the absence of a trailing "**".
+  // The highest key wins.
   std::tuple<bool, int, bool> best_key{false, -1, false};
   for (const Route& route : routes_) {
     std::optional<std::vector<PathBinding>> bindings = route.path.Match(path);

@@ -1,8 +1,9 @@
 // Cookies of browser sessions and the CSRF check.
 //
-// qx_session holds the session token: HttpOnly, so scripts never see it. qx_csrf holds the CSRF
-// token and is readable by scripts, which send it back in the X-CSRF-Token header on writes (the
-// double-submit pattern); a page of another site can neither read the cookie nor set the header.
+// qx_session contains the session token and is HttpOnly, so scripts never see it. qx_csrf
+// contains the CSRF token and is readable by scripts, which send it back in the X-CSRF-Token
+// header on writes (the double-submit pattern). A page of another site can neither read the
+// cookie nor set the header.
 // Both cookies are SameSite=Strict and Path=/.
 #ifndef QUXIANG_SERVICES_GATEWAY_SESSION_COOKIES_H_
 #define QUXIANG_SERVICES_GATEWAY_SESSION_COOKIES_H_

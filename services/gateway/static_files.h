@@ -26,8 +26,8 @@ class StaticFiles {
   // Returns NOT_FOUND for missing files and for paths that try to leave the root: "..", "."
   // and hidden segments, backslashes and NUL, in plain or percent-encoded form.
   //
-  // NOTE: files are read with blocking I/O on the calling thread; that is fine for the small
-  // files of a built console on a local disk.
+  // NOTE: files are read with blocking I/O on the calling thread, which is fine for the small
+  // files of a built console on a local disk but not for large downloads.
   absl::StatusOr<StaticFile> Find(absl::string_view path) const;
 
   const std::filesystem::path& root() const { return root_; }

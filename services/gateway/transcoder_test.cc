@@ -1,6 +1,7 @@
 #include <memory>
 #include <string>
 
+#include "google/api/http.pb.h"
 #include "google/protobuf/descriptor.h"
 #include "gtest/gtest.h"
 #include "libs/status/error.h"
@@ -133,6 +134,26 @@ TEST_F(TranscoderTest, WholeBodyAndStrictJson) {
   EXPECT_EQ(reason, "INVALID_JSON");
   // With body "*" every field is in the body, so no query parameter is accepted.
   EXPECT_EQ(Build<EchoRequest>("POST", "/v1/echo?message=x", "{}", &reason), nullptr);
+  EXPECT_EQ(reason, "UNKNOWN_QUERY_PARAMETER");
+}
+
+TEST_F(TranscoderTest, NestedQueryParameters) {
+  // A rule without a body leaves the message field item to the query string.
+  google::api::HttpRule rule;
+  rule.set_get("/v9/shelves/{shelf_id}");
+  const auto* method = quxiang::testing::v1::EchoRequest::descriptor()->file()->service(0)
+                           ->FindMethodByName("UpdateItem");
+  ASSERT_TRUE(table_.AddRule(*method, rule).ok());
+
+  auto request = Build<UpdateItemRequest>("GET", "/v9/shelves/s1?item.id=i7&item.title=%E6%A0%87", "");
+  ASSERT_NE(request, nullptr);
+  EXPECT_EQ(request->shelf_id(), "s1");
+  EXPECT_EQ(request->item().id(), "i7");
+  EXPECT_EQ(request->item().title(), "标");
+
+  std::string reason;
+  // A message field itself is not a query parameter.
+  EXPECT_EQ(Build<UpdateItemRequest>("GET", "/v9/shelves/s1?item=x", "", &reason), nullptr);
   EXPECT_EQ(reason, "UNKNOWN_QUERY_PARAMETER");
 }
 

@@ -23,8 +23,8 @@ class EchoServiceImpl final : public quxiang::testing::v1::EchoService::Callback
   grpc::ServerUnaryReactor* UpdateItem(grpc::CallbackServerContext* context,
                                        const quxiang::testing::v1::UpdateItemRequest* request,
                                        quxiang::testing::v1::EchoResponse* response) override;
-  // Fails with FailRequest.code (OK answers an empty response) and ErrorInfo reason
-  // FailRequest.reason, or ECHO_FAILURE when it is empty.
+  // Fails with FailRequest.code and ErrorInfo reason FailRequest.reason, or ECHO_FAILURE when
+  // the reason is empty. Code 0 (OK) returns an empty response.
   grpc::ServerUnaryReactor* Fail(grpc::CallbackServerContext* context,
                                  const quxiang::testing::v1::FailRequest* request,
                                  quxiang::testing::v1::EchoResponse* response) override;

@@ -50,7 +50,7 @@ bool Connect(asio::io_context& io_context, tcp::socket& socket, int port, std::s
     *error = connect_error.message();
     return false;
   }
-  // A gateway that never answers fails the test after this long instead of hanging it.
+  // A gateway that never responds fails the test after this long instead of hanging it.
   timeval timeout{10, 0};
   setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
   return true;

@@ -9,7 +9,7 @@
 namespace quxiang::gateway {
 
 struct ClientResponse {
-  // 0 when the request failed at the transport level; `transport_error` then says why.
+  // 0 when the request failed at the transport level; `transport_error` then contains the cause.
   int status = 0;
   std::string transport_error;
   // Header names in lower case, in the order received.
