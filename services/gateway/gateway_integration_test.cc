@@ -365,6 +365,14 @@ TEST_F(GatewayTest, HeadersTooLargeIs431) {
   EXPECT_EQ(JsonString(ParseJson(response.body), "reason"), "HEADERS_TOO_LARGE");
 }
 
+TEST_F(GatewayTest, ExpectContinueGetsInterimResponse) {
+  auto [interim, response] =
+      SendHttpExpectContinue(gateway_->port(), "/v1/echo", R"({"message":"after 100"})");
+  EXPECT_EQ(interim, 100) << response.transport_error;
+  ASSERT_EQ(response.status, 200) << response.transport_error;
+  EXPECT_EQ(JsonString(ParseJson(response.body), "message"), "after 100");
+}
+
 TEST_F(GatewayTest, KeepAliveServesSeveralRequests) {
   std::vector<ClientResponse> responses = SendHttpKeepAlive(
       gateway_->port(), {"/healthz", "/v1/shelves/a/items/b", "/", "/v1/nothing"});

@@ -194,6 +194,8 @@ class HttpServer::Impl::Connection : public std::enable_shared_from_this<Connect
     busy_ = true;
     ++server_.in_flight();
     // No read timeout while the handler works; the backend deadline bounds it.
+    // NOTE: nothing reads the socket meanwhile, so a client that disconnects is noticed only when
+    // the response is written, and its backend call is not cancelled.
     stream_.expires_never();
     server_.Dispatch(std::move(request), [self = shared_from_this()](HttpResponse response) {
       asio::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {

@@ -104,6 +104,35 @@ ClientResponse SendHttp(int port, const std::string& method, const std::string& 
   return ReadResponse(socket, buffer, method == "HEAD");
 }
 
+std::pair<int, ClientResponse> SendHttpExpectContinue(int port, const std::string& target,
+                                                      const std::string& body) {
+  asio::io_context io_context;
+  tcp::socket socket(io_context);
+  ClientResponse failed;
+  if (!Connect(io_context, socket, port, &failed.transport_error)) return {0, failed};
+
+  http::request<http::string_body> request(http::verb::post, target, 11);
+  request.set(http::field::host, "127.0.0.1");
+  request.set(http::field::content_type, "application/json");
+  request.set(http::field::expect, "100-continue");
+  request.keep_alive(false);
+  request.body() = body;
+  request.prepare_payload();
+
+  http::request_serializer<http::string_body> serializer(request);
+  beast::error_code error;
+  http::write_header(socket, serializer, error);
+  beast::flat_buffer buffer;
+  http::response<http::empty_body> interim;
+  if (!error) http::read(socket, buffer, interim, error);
+  if (!error) http::write(socket, serializer, error);
+  if (error) {
+    failed.transport_error = error.message();
+    return {0, failed};
+  }
+  return {static_cast<int>(interim.result_int()), ReadResponse(socket, buffer)};
+}
+
 std::vector<ClientResponse> SendHttpKeepAlive(int port, const std::vector<std::string>& targets) {
   asio::io_context io_context;
   tcp::socket socket(io_context);

@@ -27,6 +27,11 @@ ClientResponse SendHttp(int port, const std::string& method, const std::string& 
                         const std::string& body = "",
                         const std::vector<std::pair<std::string, std::string>>& headers = {});
 
+// Sends a POST with "Expect: 100-continue": the headers first, then, once the server has sent its
+// interim response, the body. Returns the interim status (100 expected) and the final response.
+std::pair<int, ClientResponse> SendHttpExpectContinue(int port, const std::string& target,
+                                                      const std::string& body);
+
 // Sends several requests over one keep-alive connection, in order, and returns the responses.
 std::vector<ClientResponse> SendHttpKeepAlive(int port, const std::vector<std::string>& targets);
 
