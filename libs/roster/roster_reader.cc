@@ -141,6 +141,13 @@ bool AllCellsEmpty(const std::vector<internal::SourceCell>& cells) {
                      [](const internal::SourceCell& cell) { return internal::TrimCell(cell.text).empty(); });
 }
 
+// True for the line "sep=," that some programs write first in a CSV file to tell Excel the
+// separator.
+bool IsSeparatorHint(const std::vector<internal::SourceCell>& cells) {
+  if (cells.empty() || cells.size() > 2 || cells[0].text != "sep=") return false;
+  return cells.size() == 1 || cells[1].text.empty();
+}
+
 // The calendar day of Excel serial date `serial`.
 absl::CivilDay DayFromSerial(long serial, bool uses_1904_dates) {
   if (uses_1904_dates) return absl::CivilDay(1904, 1, 1) + serial;
@@ -298,7 +305,8 @@ absl::Status RosterReader::ReadHeader(absl::string_view file_name) {
                              absl::StrCat("文件“", file_name, "”中没有内容，请选择导出的毕业生名单文件后重新上传。"),
                              {{"file_name", std::string(file_name)}});
     }
-    if (!AllCellsEmpty(cells)) break;
+    if (AllCellsEmpty(cells) || IsSeparatorHint(cells)) continue;
+    break;
   }
 
   absl::flat_hash_set<const RosterField*> seen;

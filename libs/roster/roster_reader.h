@@ -9,7 +9,8 @@
 // workbooks (both OLE compound files), UTF-16 text (Excel's "Unicode 文本"), and anything else that
 // is not text.
 //
-// Layout: the first row with a non-empty cell is the header row. Columns are matched by their
+// Layout: the first row with a non-empty cell is the header row (a CSV line "sep=," before it,
+// which some programs write for Excel, is skipped). Columns are matched by their
 // Chinese header (FindRosterField, graduate_record.h) in any order. Columns outside the graduate
 // part of the layout are ignored. Optional columns may be missing, but the required ones
 // (RosterFields) must be present. Rows whose cells are all empty are skipped. Row numbers are the

@@ -268,6 +268,14 @@ TEST(RosterReader, TrimsSpacesAroundCells) {
   EXPECT_EQ(result.headers[2], "姓名");
 }
 
+TEST(RosterReader, SkipsSeparatorHintLine) {
+  const std::string csv = "sep=,\r\n" + ToCsv(RecordsTable(AllHeaders(), TwentyGraduates()));
+  const ReadResult result = ReadAll(csv);
+  EXPECT_EQ(result.records, TwentyGraduates());
+  ASSERT_FALSE(result.rows.empty());
+  EXPECT_EQ(result.rows.front(), 3);
+}
+
 TEST(RosterReader, HeaderOnlyHasNoRecords) {
   const ReadResult result = ReadAll(ToCsv({AllHeaders()}));
   EXPECT_TRUE(result.records.empty());
