@@ -383,6 +383,13 @@ TEST_F(GatewayTest, KeepAliveServesSeveralRequests) {
   EXPECT_EQ(responses[3].status, 404);
 }
 
+TEST_F(GatewayTest, ConnectionCloseIsHonoured) {
+  // SendHttp asks for "Connection: close"; the gateway must not offer keep-alive.
+  ClientResponse response = Send("POST", "/v1/echo", "{}");
+  ASSERT_EQ(response.status, 200);
+  EXPECT_EQ(response.Header("connection"), "close");
+}
+
 TEST_F(GatewayTest, ServesStaticIndex) {
   ClientResponse response = Send("GET", "/");
   ASSERT_EQ(response.status, 200);

@@ -183,9 +183,10 @@ class HttpServer::Impl::Connection : public std::enable_shared_from_this<Connect
       request->headers.emplace_back(absl::AsciiStrToLower(std::string(field.name_string())),
                                     std::string(field.value()));
     }
-    if (!error) request->body = parser_->release().body();
+    // Read before release(), which moves the header fields out of the parser.
     head_request_ = message.method() == http::verb::head;
     keep_alive_ = !error && message.keep_alive();
+    if (!error) request->body = parser_->release().body();
 
     beast::error_code peer_error;
     tcp::endpoint peer = stream_.socket().remote_endpoint(peer_error);
