@@ -94,7 +94,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (!std::filesystem::is_regular_file(std::filesystem::path(options.web_root) / "index.html")) {
-    spdlog::warn("--web_root {} has no index.html; every non-API path will answer 404",
+    spdlog::warn("--web_root {} has no index.html; the console and other static files return 404",
                  options.web_root);
   }
 
