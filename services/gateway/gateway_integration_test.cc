@@ -390,6 +390,29 @@ TEST_F(GatewayTest, ConnectionCloseIsHonoured) {
   EXPECT_EQ(response.Header("connection"), "close");
 }
 
+TEST_F(GatewayTest, ConcurrentRequestsAllSucceed) {
+  constexpr int kThreads = 8;
+  constexpr int kRequestsPerThread = 25;
+  std::atomic<int> succeeded{0};
+  std::vector<std::thread> clients;
+  for (int t = 0; t < kThreads; ++t) {
+    clients.emplace_back([t, &succeeded] {
+      std::string session = absl::StrCat("session-concurrent-", t);
+      Headers headers = {{"Cookie", absl::StrCat("qx_session=", session)},
+                         {"X-CSRF-Token", absl::StrCat("csrf-for-", session)}};
+      for (int i = 0; i < kRequestsPerThread; ++i) {
+        ClientResponse response =
+            i % 3 == 0 ? Send("GET", "/")
+                       : Send("POST", "/v1/echo", absl::StrCat(R"({"message":")", i, "\"}"),
+                              headers);
+        if (response.status == 200) ++succeeded;
+      }
+    });
+  }
+  for (std::thread& client : clients) client.join();
+  EXPECT_EQ(succeeded.load(), kThreads * kRequestsPerThread);
+}
+
 TEST_F(GatewayTest, ServesStaticIndex) {
   ClientResponse response = Send("GET", "/");
   ASSERT_EQ(response.status, 200);
