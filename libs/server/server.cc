@@ -78,7 +78,15 @@ RuntimeOptions RuntimeOptionsFromFlags() {
 }
 
 Runtime::Runtime(RuntimeOptions options)
-    : options_(options), workers_(options.worker_threads, options.queue_limit) {}
+    : options_(options),
+      workers_(options.worker_threads, options.queue_limit),
+      handled_(metrics::Registry::Default().GetOrAddCounter(
+          "grpc_server_handled_total", "RPCs completed on the server, by method and status code.",
+          {"grpc_service", "grpc_method", "grpc_code"})),
+      handling_seconds_(metrics::Registry::Default().GetOrAddHistogram(
+          "grpc_server_handling_seconds",
+          "Time from admitting an RPC to its response, in seconds, by method.",
+          {"grpc_service", "grpc_method"}, metrics::DefaultLatencyBuckets())) {}
 
 Runtime::~Runtime() { workers_.Drain(); }
 
@@ -152,7 +160,20 @@ void Runtime::Finish(grpc::ServerUnaryReactor* reactor, const CallContext& call,
                 call.method, absl::StatusCodeToString(status.code()), ErrorReason(status), millis,
                 call.request_id, principal, detail);
   }
+  RecordCall(call.method, status.code(), absl::Now() - started);
   reactor->Finish(ToGrpcStatus(status));
+}
+
+void Runtime::RecordCall(const std::string& method, absl::StatusCode code,
+                         absl::Duration duration) {
+  // "/package.Service/Method" splits into its service and method labels.
+  absl::string_view full(method);
+  if (!full.empty() && full.front() == '/') full.remove_prefix(1);
+  size_t slash = full.find('/');
+  std::string service(full.substr(0, slash));
+  std::string name(slash == absl::string_view::npos ? "" : full.substr(slash + 1));
+  handled_.WithLabels({service, name, absl::StatusCodeToString(code)}).Increment();
+  handling_seconds_.WithLabels({service, name}).Observe(absl::ToDoubleSeconds(duration));
 }
 
 absl::Status Runtime::Overloaded() {
@@ -167,6 +188,7 @@ ServeOptions ServeOptionsFromFlags() {
   options.drain_delay = absl::Milliseconds(absl::GetFlag(FLAGS_drain_delay_ms));
   options.shutdown_grace = absl::Milliseconds(absl::GetFlag(FLAGS_shutdown_grace_ms));
   options.max_connection_age = absl::Milliseconds(absl::GetFlag(FLAGS_max_connection_age_ms));
+  options.metrics = metrics::ServerOptionsFromFlags();
   return options;
 }
 
@@ -202,6 +224,22 @@ int Serve(const ServeOptions& options, const std::vector<grpc::Service*>& servic
     spdlog::critical("cannot listen on {}", address);
     return 1;
   }
+
+  // NOTE: no process measures the EMS sync lag yet, so this stays 0 everywhere; the sync service
+  // is to set it from its ledger, and then only sync should export it.
+  metrics::Registry::Default()
+      .GetOrAddGauge("quxiang_ems_sync_lag_seconds",
+                     "Seconds since the oldest ledger change that the EMS has not acknowledged; "
+                     "0 when the EMS has every change.")
+      .WithLabels({})
+      .Set(0);
+  auto metrics_server = metrics::MetricsServer::Start(options.metrics, metrics::Registry::Default());
+  if (!metrics_server.ok()) {
+    spdlog::critical("{}", std::string(metrics_server.status().message()));
+    server->Shutdown(absl::ToChronoTime(absl::Now()));
+    return 1;
+  }
+
   if (!options.port_file.empty()) {
     std::string temporary = options.port_file + ".tmp";
     std::ofstream(temporary) << bound_port << "\n";
@@ -223,6 +261,7 @@ int Serve(const ServeOptions& options, const std::vector<grpc::Service*>& servic
   absl::SleepFor(options.drain_delay);
   server->Shutdown(absl::ToChronoTime(absl::Now() + options.shutdown_grace));
   runtime.workers().Drain();
+  metrics_server->reset();
   spdlog::info("stopped");
   return 0;
 }

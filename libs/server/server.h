@@ -31,6 +31,8 @@
 #include "libs/clock/clock.h"
 #include "libs/identity/principal.h"
 #include "libs/identity/token.h"
+#include "libs/metrics/metrics.h"
+#include "libs/metrics/server.h"
 #include "libs/server/worker_pool.h"
 
 namespace quxiang::server {
@@ -108,10 +110,15 @@ class Runtime {
   absl::Status RunHandler(CallContext& call, const std::function<absl::Status()>& body);
   void Finish(grpc::ServerUnaryReactor* reactor, const CallContext& call,
               const absl::Status& status, absl::Time started);
+  // Counts the call in grpc_server_handled_total and its duration in
+  // grpc_server_handling_seconds.
+  void RecordCall(const std::string& method, absl::StatusCode code, absl::Duration duration);
   static absl::Status Overloaded();
 
   RuntimeOptions options_;
   WorkerPool workers_;
+  metrics::Family<metrics::Counter>& handled_;
+  metrics::Family<metrics::Histogram>& handling_seconds_;
 };
 
 struct ServeOptions {
@@ -125,18 +132,21 @@ struct ServeOptions {
   // traffic behind a headless Service.
   absl::Duration max_connection_age = absl::Minutes(5);
   absl::Duration max_connection_age_grace = absl::Seconds(30);
+  // The Prometheus /metrics endpoint, on a port of its own.
+  metrics::ServerOptions metrics;
 };
 
 // Reads ServeOptions from --grpc_address, --grpc_port, --port_file, --drain_delay_ms,
-// --shutdown_grace_ms and --max_connection_age_ms.
+// --shutdown_grace_ms, --max_connection_age_ms and the --metrics_* flags.
 ServeOptions ServeOptionsFromFlags();
 
 // Blocks SIGTERM and SIGINT in the calling thread and every thread it starts later, so that
 // Serve() can wait for them. Call first thing in main().
 void BlockTerminationSignals();
 
-// Builds and starts a server with `services`, health checking and reflection, and blocks until
-// SIGTERM or SIGINT; then drains and returns 0 (1 when the server could not start).
+// Builds and starts a server with `services`, health checking and reflection, and the /metrics
+// endpoint of metrics::Registry::Default(), and blocks until SIGTERM or SIGINT; then drains and
+// returns 0 (1 when the server or the endpoint could not start).
 // `on_started` runs once the server listens (background jobs start there).
 int Serve(const ServeOptions& options, const std::vector<grpc::Service*>& services,
           Runtime& runtime, const std::function<void()>& on_started = nullptr);

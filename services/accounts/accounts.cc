@@ -11,6 +11,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "libs/db/idempotency.h"
 #include "libs/logging/logging.h"
+#include "libs/metrics/metrics.h"
 #include "libs/status/error.h"
 #include "libs/status/status_macros.h"
 #include "libs/validation/validation.h"
@@ -320,6 +321,18 @@ absl::StatusOr<std::string> Accounts::IssueIdentityToken(db::Session& s, const U
 }
 
 absl::Status Accounts::Login(const RequestInfo& info, const v1::LoginRequest& request, v1::LoginResponse* response) {
+  absl::Status status = Authenticate(info, request, response);
+  if (!status.ok()) {
+    metrics::Registry::Default()
+        .GetOrAddCounter("quxiang_login_failures_total", "Failed logins, by error reason.", {"reason"})
+        .WithLabels({ErrorReason(status)})
+        .Increment();
+  }
+  return status;
+}
+
+absl::Status Accounts::Authenticate(const RequestInfo& info, const v1::LoginRequest& request,
+                                    v1::LoginResponse* response) {
   if (request.username().empty() || request.password().empty()) {
     return InvalidArgument("CREDENTIALS_REQUIRED", "请输入用户名和密码。");
   }

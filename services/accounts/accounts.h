@@ -118,6 +118,9 @@ class Accounts {
                      const std::string& reason = "");
   absl::Status AuditLogin(const RequestInfo& info, const std::string& username, const UserRecord* user,
                           const std::string& action);
+  // Login without the failure count that Login adds.
+  absl::Status Authenticate(const RequestInfo& info, const v1::LoginRequest& request,
+                            v1::LoginResponse* response);
 
   db::Pool& pool_;
   const identity::TokenSigner& signer_;

@@ -7,6 +7,7 @@
 #include "libs/db/db.h"
 #include "libs/db/migrations.h"
 #include "libs/logging/logging.h"
+#include "libs/metrics/database_metrics.h"
 #include "libs/server/server.h"
 #include "libs/status/error.h"
 #include "services/accounts/accounts.h"
@@ -44,6 +45,8 @@ int main(int argc, char** argv) {
   if (!pool.ok()) return Fail(pool.status(), "connecting to the database");
   absl::Status migrated = quxiang::db::ApplyMigrations(**pool, quxiang::accounts::Migrations());
   if (!migrated.ok()) return Fail(migrated, "applying migrations");
+  auto database_metrics =
+      quxiang::metrics::DatabaseMetrics::Register(quxiang::metrics::Registry::Default(), **pool, "accounts");
 
   quxiang::accounts::AccountsOptions options;
   options.identity_token_lifetime = absl::Seconds(absl::GetFlag(FLAGS_identity_token_lifetime_seconds));

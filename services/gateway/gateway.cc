@@ -6,6 +6,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "google/protobuf/descriptor.h"
+#include "libs/metrics/metrics.h"
 #include "services/gateway/request_id.h"
 #include "spdlog/spdlog.h"
 
@@ -23,6 +24,38 @@ HttpResponse TextResponse(int status, std::string body) {
 
 bool IsApiPath(absl::string_view path) {
   return path == "/v1" || absl::StartsWith(path, "/v1/");
+}
+
+// The route label of a request: the gRPC method that served it, or the kind of response. Both
+// come from fixed sets, unlike raw paths, which carry ids and whatever a client sends.
+std::string RouteLabel(absl::string_view path, const HttpResponse& response) {
+  if (!response.backend_method.empty()) return response.backend_method;
+  if (path == "/healthz" || path == "/readyz") return std::string(path);
+  if (IsApiPath(path)) return "api_unmatched";
+  return "static";
+}
+
+// Methods outside the standard set count as "OTHER", for the same reason.
+std::string MethodLabel(const std::string& method) {
+  for (const char* known : {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}) {
+    if (method == known) return method;
+  }
+  return "OTHER";
+}
+
+void RecordRequest(const std::string& method, const std::string& route, int status,
+                   absl::Duration duration) {
+  static metrics::Family<metrics::Counter>& requests = metrics::Registry::Default().GetOrAddCounter(
+      "http_requests_total", "HTTP requests answered, by route, method and status code.",
+      {"route", "method", "code"});
+  static metrics::Family<metrics::Histogram>& seconds =
+      metrics::Registry::Default().GetOrAddHistogram(
+          "http_request_duration_seconds",
+          "Time from reading an HTTP request to handing over its response, in seconds.",
+          {"route", "method"}, metrics::DefaultLatencyBuckets());
+  std::string method_label = MethodLabel(method);
+  requests.WithLabels({route, method_label, std::to_string(status)}).Increment();
+  seconds.WithLabels({route, method_label}).Observe(absl::ToDoubleSeconds(duration));
 }
 
 }  // namespace
@@ -89,6 +122,7 @@ void Gateway::Dispatch(std::shared_ptr<HttpRequest> request, Responder respond) 
     spdlog::info("http {} {} status={} duration_ms={:.1f} request_id={} backend={}", method, path,
                  response.status, absl::ToDoubleMilliseconds(absl::Now() - start), request_id,
                  response.backend_method.empty() ? "-" : response.backend_method);
+    RecordRequest(method, RouteLabel(path, response), response.status, absl::Now() - start);
     respond(std::move(response));
   };
 

@@ -13,6 +13,7 @@
 #include "absl/time/time.h"
 #include "libs/config/config.h"
 #include "libs/logging/logging.h"
+#include "libs/metrics/server.h"
 #include "services/gateway/gateway.h"
 #include "spdlog/spdlog.h"
 
@@ -101,6 +102,13 @@ int main(int argc, char** argv) {
   auto gateway = quxiang::gateway::Gateway::Start(options);
   if (!gateway.ok()) {
     spdlog::critical("gateway failed to start: {}", std::string(gateway.status().message()));
+    return 1;
+  }
+
+  auto metrics_server = quxiang::metrics::MetricsServer::Start(
+      quxiang::metrics::ServerOptionsFromFlags(), quxiang::metrics::Registry::Default());
+  if (!metrics_server.ok()) {
+    spdlog::critical("gateway failed to start: {}", std::string(metrics_server.status().message()));
     return 1;
   }
 
