@@ -8,6 +8,7 @@
 #include <grpcpp/support/channel_arguments.h>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "google/protobuf/descriptor.h"
@@ -18,6 +19,14 @@ absl::StatusOr<std::vector<BackendTarget>> ParseBackends(absl::string_view text)
   std::vector<BackendTarget> targets;
   std::set<std::string> seen;
   for (absl::string_view entry : absl::StrSplit(text, ',', absl::SkipWhitespace())) {
+    // An "ipv4:" or "ipv6:" target lists its addresses separated by commas too, so an entry
+    // without "=" after such a target is its next address.
+    if (!absl::StrContains(entry, '=') && !targets.empty() &&
+        (absl::StartsWith(targets.back().target, "ipv4:") ||
+         absl::StartsWith(targets.back().target, "ipv6:"))) {
+      absl::StrAppend(&targets.back().target, ",", absl::StripAsciiWhitespace(entry));
+      continue;
+    }
     std::pair<absl::string_view, absl::string_view> parts =
         absl::StrSplit(entry, absl::MaxSplits('=', 1));
     std::string service(absl::StripAsciiWhitespace(parts.first));
@@ -54,7 +63,11 @@ absl::StatusOr<std::unique_ptr<BackendPool>> BackendPool::Create(
       channel = existing->second;
     } else {
       grpc::ChannelArguments arguments;
-      arguments.SetServiceConfigJSON(R"({"loadBalancingConfig":[{"round_robin":{}}]})");
+      // Client-side health checking (grpc.health.v1 Watch) takes a replica out of the rotation
+      // as soon as it reports NOT_SERVING at the start of its drain, before it shuts down, so no
+      // new call races its GOAWAY. A backend without the health service counts as healthy.
+      arguments.SetServiceConfigJSON(
+          R"({"loadBalancingConfig":[{"round_robin":{}}],"healthCheckConfig":{"serviceName":""}})");
       // Without this a channel unused for 30 minutes goes idle, and /readyz would then report
       // it as not connected until the next call.
       arguments.SetInt(GRPC_ARG_CLIENT_IDLE_TIMEOUT_MS, INT_MAX);

@@ -24,12 +24,14 @@ using MessageStub =
 struct BackendTarget {
   // Full name of a gRPC service, for example "quxiang.accounts.v1.AccountsService".
   std::string service;
-  // A gRPC target: "host:port", "dns:///host:port" or "ipv6:[::1]:port".
+  // A gRPC target: "host:port", "dns:///host:port", "ipv6:[::1]:port", or a list of addresses
+  // such as "ipv4:127.0.0.1:50051,127.0.0.1:50052" that round_robin spreads calls over.
   std::string target;
 };
 
-// Parses "Service=target,Service=target". Returns INVALID_ARGUMENT on an entry without "=", an
-// empty name or target, or a service named twice.
+// Parses "Service=target,Service=target". The commas inside an "ipv4:" or "ipv6:" address list
+// belong to its target. Returns INVALID_ARGUMENT on any other entry without "=", an empty name
+// or target, or a service named twice.
 absl::StatusOr<std::vector<BackendTarget>> ParseBackends(absl::string_view text);
 
 class BackendPool {
