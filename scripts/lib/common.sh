@@ -29,6 +29,21 @@ qx_install_packages() {
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || qx_die "apt-get install failed"
 }
 
+# Installs Debian's kubernetes-client (kubectl 1.20, which renders deploy/ with its built-in
+# kustomize) when no kubectl command exists. It is not in packages.txt because a machine may
+# already have a newer kubectl from elsewhere, and installing the package over it would conflict.
+qx_install_kubectl() {
+  command -v kubectl >/dev/null && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    qx_die "kubectl is missing; run as root or install the kubernetes-client package with apt-get"
+  fi
+  qx_log "installing kubernetes-client (kubectl)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq || qx_die "apt-get update failed"
+  apt-get install -y -qq --no-install-recommends kubernetes-client >/dev/null \
+    || qx_die "apt-get install kubernetes-client failed"
+}
+
 # Configures and builds every target. QX_BUILD_TYPE picks Debug, RelWithDebInfo or Release.
 qx_build() {
   local type="${QX_BUILD_TYPE:-RelWithDebInfo}"
