@@ -10,20 +10,21 @@
 FROM debian:bookworm AS builder
 ENV DEBIAN_FRONTEND=noninteractive
 COPY scripts/packages.txt /tmp/packages.txt
-# The database server, the compose client and ccache are for development machines, not for
-# building an image.
+# The database server, the compose client, ccache and prometheus (for promtool in the tests)
+# are for development machines, not for building an image.
 RUN apt-get update \
  && grep -vE '^\s*(#|$)' /tmp/packages.txt \
-    | grep -vxE 'mariadb-server|docker-compose|ccache' \
+    | grep -vxE 'mariadb-server|docker-compose|ccache|prometheus' \
     | xargs apt-get install -y --no-install-recommends \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src
 COPY . .
 RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release \
- && ninja -C /build services/all
+ && ninja -C /build services/all healthcheck
 
-# Collects every service binary (services/<name>/<name>), the web assets, and the Debian
+# Collects every service binary (services/<name>/<name>), the health probe that
+# docker-compose.yml runs in each container, the web assets, and the Debian
 # packages that own the shared libraries the binaries load, so that the runtime stage installs
 # exactly those.
 # NOTE: the console (web/) is not built here yet. web/dist is copied when it was built before
@@ -33,6 +34,7 @@ RUN mkdir -p /out/bin /out/web \
       name=$(basename "$dir"); \
       if [ -x "$dir/$name" ]; then cp "$dir/$name" /out/bin/; fi; \
     done \
+ && cp /build/tools/healthcheck/healthcheck /out/bin/ \
  && if [ -f web/dist/index.html ]; then cp -r web/dist/. /out/web/; \
     elif [ -d web/placeholder ]; then cp -r web/placeholder/. /out/web/; fi \
  && for binary in /out/bin/*; do ldd "$binary"; done \
