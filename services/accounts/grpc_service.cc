@@ -56,4 +56,25 @@ QUXIANG_ACCOUNTS_RPC_IMPL(ListAuditEntries, ListAuditEntriesRequest, ListAuditEn
 
 #undef QUXIANG_ACCOUNTS_RPC_IMPL
 
+// The methods of ServiceIdentities, when the service was given one.
+#define QUXIANG_SERVICE_IDENTITIES_RPC_IMPL(Method, Request, Response, AuthMode)                          \
+  grpc::ServerUnaryReactor* AccountsGrpcService::Method(                                                   \
+      grpc::CallbackServerContext* context, const v1::Request* request, v1::Response* response) {         \
+    return runtime_.Handle<v1::Request, v1::Response>(                                                     \
+        context, request, response, "/quxiang.accounts.v1.AccountsService/" #Method, AuthMode,            \
+        [this](server::CallContext& call, const v1::Request& r, v1::Response* out) {                       \
+          if (service_identities_ == nullptr) {                                                            \
+            return absl::UnimplementedError(#Method " needs --service_secrets_file");                     \
+          }                                                                                                \
+          return service_identities_->Method(ToRequestInfo(call), r, out);                                \
+        });                                                                                                \
+  }
+
+QUXIANG_SERVICE_IDENTITIES_RPC_IMPL(IssueServiceToken, IssueServiceTokenRequest, IssueServiceTokenResponse,
+                                    server::Auth::kPublic)
+QUXIANG_SERVICE_IDENTITIES_RPC_IMPL(LookupSchools, LookupSchoolsRequest, LookupSchoolsResponse,
+                                    server::Auth::kRequired)
+
+#undef QUXIANG_SERVICE_IDENTITIES_RPC_IMPL
+
 }  // namespace quxiang::accounts

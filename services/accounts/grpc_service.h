@@ -5,12 +5,15 @@
 #include "libs/server/server.h"
 #include "quxiang/accounts/v1/accounts.grpc.pb.h"
 #include "services/accounts/accounts.h"
+#include "services/accounts/service_identities.h"
 
 namespace quxiang::accounts {
 
 class AccountsGrpcService final : public v1::AccountsService::CallbackService {
  public:
-  AccountsGrpcService(Accounts& accounts, server::Runtime& runtime) : accounts_(accounts), runtime_(runtime) {}
+  // Without `service_identities`, IssueServiceToken and LookupSchools answer UNIMPLEMENTED.
+  AccountsGrpcService(Accounts& accounts, server::Runtime& runtime, ServiceIdentities* service_identities = nullptr)
+      : accounts_(accounts), runtime_(runtime), service_identities_(service_identities) {}
 
 #define QUXIANG_ACCOUNTS_RPC(Method, Request, Response)                                          \
   grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* context, const v1::Request* request, \
@@ -38,11 +41,14 @@ class AccountsGrpcService final : public v1::AccountsService::CallbackService {
   QUXIANG_ACCOUNTS_RPC(RegisterEmployer, RegisterEmployerRequest, Employer)
   QUXIANG_ACCOUNTS_RPC(GetEmployer, GetEmployerRequest, Employer)
   QUXIANG_ACCOUNTS_RPC(ListAuditEntries, ListAuditEntriesRequest, ListAuditEntriesResponse)
+  QUXIANG_ACCOUNTS_RPC(IssueServiceToken, IssueServiceTokenRequest, IssueServiceTokenResponse)
+  QUXIANG_ACCOUNTS_RPC(LookupSchools, LookupSchoolsRequest, LookupSchoolsResponse)
 #undef QUXIANG_ACCOUNTS_RPC
 
  private:
   Accounts& accounts_;
   server::Runtime& runtime_;
+  ServiceIdentities* service_identities_;
 };
 
 }  // namespace quxiang::accounts

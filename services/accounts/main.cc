@@ -13,12 +13,15 @@
 #include "services/accounts/accounts.h"
 #include "services/accounts/grpc_service.h"
 #include "services/accounts/migrations.h"
+#include "services/accounts/service_identities.h"
 #include "spdlog/spdlog.h"
 
 ABSL_FLAG(std::string, token_private_key_file, "", "Ed25519 private key (PEM) that signs identity tokens.");
 ABSL_FLAG(std::string, operator_password_file, "",
           "File holding the password of the platform operator account created at first start; empty skips it.");
 ABSL_FLAG(int, identity_token_lifetime_seconds, 300, "Lifetime in seconds of an identity token.");
+ABSL_FLAG(std::string, service_secrets_file, "",
+          "File of the services that may get SERVICE tokens, one name:sha256hex(secret) per line; empty for none.");
 
 namespace {
 
@@ -64,6 +67,10 @@ int main(int argc, char** argv) {
   quxiang::server::RuntimeOptions runtime_options = quxiang::server::RuntimeOptionsFromFlags();
   runtime_options.verifier = verifier->get();
   quxiang::server::Runtime runtime(runtime_options);
-  quxiang::accounts::AccountsGrpcService service(accounts, runtime);
+  auto service_secrets = quxiang::accounts::LoadServiceSecrets(absl::GetFlag(FLAGS_service_secrets_file));
+  if (!service_secrets.ok()) return Fail(service_secrets.status(), "loading the service secrets");
+  quxiang::accounts::ServiceIdentities service_identities(**pool, **signer, quxiang::Clock::Real(),
+                                                          *std::move(service_secrets), options.identity_token_lifetime);
+  quxiang::accounts::AccountsGrpcService service(accounts, runtime, &service_identities);
   return quxiang::server::Serve(quxiang::server::ServeOptionsFromFlags(), {&service}, runtime);
 }
