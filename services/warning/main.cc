@@ -3,6 +3,7 @@
 #include "libs/db/db.h"
 #include "libs/db/migrations.h"
 #include "libs/logging/logging.h"
+#include "libs/metrics/database_metrics.h"
 #include "libs/server/server.h"
 #include "libs/status/error.h"
 #include "services/warning/grpc_service.h"
@@ -33,6 +34,8 @@ int main(int argc, char** argv) {
   if (!pool.ok()) return Fail(pool.status(), "connecting to the database");
   absl::Status migrated = quxiang::db::ApplyMigrations(**pool, quxiang::warning::Migrations());
   if (!migrated.ok()) return Fail(migrated, "applying migrations");
+  auto database_metrics =
+      quxiang::metrics::DatabaseMetrics::Register(quxiang::metrics::Registry::Default(), **pool, "warning");
 
   quxiang::warning::Warnings warnings(**pool, quxiang::Clock::Real());
 

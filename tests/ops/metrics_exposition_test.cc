@@ -94,6 +94,8 @@ TEST_F(MetricsExpositionTest, WarningOutputPassesPromtool) {
   auto [status, output] = PromtoolCheckMetrics(text);
   EXPECT_EQ(status, 0) << output << "\n" << text;
   EXPECT_THAT(text, HasSubstr("# TYPE quxiang_ems_sync_lag_seconds gauge\n"));
+  EXPECT_EQ(SampleValue(text, "quxiang_outbox_backlog{service=\"warning\"}"), 0);
+  EXPECT_GE(SampleValue(text, "quxiang_db_pool_open_connections{service=\"warning\"}").value_or(0), 1);
 }
 
 TEST(Promtool, RejectsBrokenExposition) {
