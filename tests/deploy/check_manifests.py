@@ -90,7 +90,7 @@ def _quoted_scalar(text, number):
             return "".join(out), text[i + 1 :]
         if quote == '"' and c == "\\":
             escape = text[i + 1 : i + 2]
-            simple = {"n": "\n", "t": "\t", "\\": "\\", '"': '"', "/": "/", "r": "\r", "0": "\0"}
+            simple = {"n": "\n", "t": "\t", "\\": "\\", '"': '"', "/": "/", "r": "\r", "0": "\0", " ": " "}
             if escape in simple:
                 out.append(simple[escape])
                 i += 2
@@ -156,7 +156,9 @@ class _Parser:
         if value_text[0] in ("|", ">"):
             return self.parse_block_scalar(value_text, parent_indent, number)
         if value_text[0] in ("'", '"'):
-            # A quoted scalar may go on over more lines, each line break read as a space.
+            # A quoted scalar may go on over more lines, each line break read as a space, except
+            # in a double-quoted scalar a line that ends in an unescaped backslash, whose break
+            # is dropped.
             while True:
                 try:
                     value, rest = _quoted_scalar(value_text, number)
@@ -165,7 +167,11 @@ class _Parser:
                     following = self.continuation_line(parent_indent)
                     if following is None:
                         raise
-                    value_text += " " + following
+                    trailing = len(value_text) - len(value_text.rstrip("\\"))
+                    if value_text[0] == '"' and trailing % 2 == 1:
+                        value_text = value_text[:-1] + following
+                    else:
+                        value_text += " " + following
             if rest.strip() and not rest.strip().startswith("#"):
                 raise YamlError(f"line {number}: text after a quoted scalar")
             return value
@@ -605,6 +611,8 @@ def parser_self_test():
         "  value\n"
         "k: 'a long quoted\n"
         "  value'\n"
+        "l: \"joined\\\n"
+        "  \\ here\\n\"\n"
         "---\n"
         "kind: Second\n"
     )
@@ -621,6 +629,7 @@ def parser_self_test():
             "i": None,
             "j": "a long plain value",
             "k": "a long quoted value",
+            "l": "joined here\n",
         },
         {"kind": "Second"},
     ]
