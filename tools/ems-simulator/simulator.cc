@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "google/protobuf/util/message_differencer.h"
+#include "libs/codes/code_tables.h"
 #include "libs/status/error.h"
 #include "libs/status/status_macros.h"
 #include "libs/validation/validation.h"
@@ -81,8 +82,9 @@ absl::Status CheckWrite(absl::string_view school_code, absl::string_view id_numb
   return absl::OkStatus();
 }
 
-// Destination codes are the 2-digit codes of the 2021 table or the 3-digit sub-codes of 2024.
-// NOTE: codes are not checked against the code table of the graduate's class.
+// Checks the form of a destination before the graduate is looked up: 2 or 3 digits, because
+// classes up to 2023 use 2-digit codes and later classes 3-digit sub-codes, and a valid credit
+// code when one is given. CheckDestinationCodes then checks the graduate's class tables.
 absl::Status CheckDestination(const v1::Destination& destination) {
   const std::string& code = destination.destination_code();
   bool digits = !code.empty() && std::all_of(code.begin(), code.end(), [](char c) { return c >= '0' && c <= '9'; });
@@ -94,6 +96,33 @@ absl::Status CheckDestination(const v1::Destination& destination) {
   if (!destination.employer_credit_code().empty()) {
     RETURN_IF_ERROR(
         validation::ValidateCreditCode(destination.employer_credit_code(), "destination.employer_credit_code"));
+  }
+  return absl::OkStatus();
+}
+
+// Checks the destination code, and the unit nature, industry and job category codes when given,
+// against the code tables of graduating class `class_year`.
+absl::Status CheckDestinationCodes(const v1::Destination& destination, int class_year) {
+  struct Column {
+    codes::Table table;
+    const std::string& value;
+    const char* field;
+    const char* name;
+  };
+  const Column columns[] = {
+      {codes::Table::kDestination, destination.destination_code(), "destination.destination_code", "毕业去向代码"},
+      {codes::Table::kUnitNature, destination.unit_nature_code(), "destination.unit_nature_code", "单位性质代码"},
+      {codes::Table::kIndustry, destination.industry_code(), "destination.industry_code", "单位行业代码"},
+      {codes::Table::kJobCategory, destination.job_category_code(), "destination.job_category_code",
+       "工作职位类别代码"},
+  };
+  const codes::CodeTables& tables = codes::CodeTables::ForClass(class_year);
+  for (const Column& column : columns) {
+    if (column.value.empty() || tables.Contains(column.table, column.value)) continue;
+    return InvalidArgument("UNKNOWN_CODE",
+                           absl::StrCat(column.name, "“", column.value, "”不在 ", class_year,
+                                        " 届毕业生适用的代码表中，请使用该届的代码。"),
+                           {{"field", column.field}, {"value", column.value}});
   }
   return absl::OkStatus();
 }
@@ -304,6 +333,7 @@ absl::StatusOr<v1::DestinationAck> EmsSimulator::ApplyWriteLocked(absl::string_v
         absl::StrCat("身份证号为 ", masked, " 的毕业生已从就业管理系统的毕业生名单中删除，不能更新其毕业去向。"),
         {{"school_code", std::string(school_code)}, {"id_number", masked}});
   }
+  RETURN_IF_ERROR(CheckDestinationCodes(write.destination, graduate->class_year));
 
   v1::DestinationAck ack;
   if (ledger_version > graduate->applied_version) {
@@ -398,6 +428,8 @@ absl::Status EmsSimulator::EditDestinationAsSchool(absl::Time deadline,
           "该毕业去向数据来自登记平台，不能在就业管理系统中直接修改，请在登记平台中修改或作废该毕业生的签约或去向登记记录。",
           {{"school_code", request.school_code()}, {"id_number", masked}});
     }
+
+    RETURN_IF_ERROR(CheckDestinationCodes(request.destination(), graduate->class_year));
 
     graduate->destination = request.destination();
     graduate->destination.clear_source_flow_type();

@@ -577,6 +577,25 @@ TEST_F(EmsSimulatorTest, ReusedIdempotencyKeyIsRejected) {
   EXPECT_EQ(graduate.destination().last_writer(), v1::DESTINATION_WRITER_NONE);
 }
 
+TEST_F(EmsSimulatorTest, CodesFollowTheClassTables) {
+  v1::RosterGraduate class_of_2023 = Graduate(IdNumber(2), "李四");
+  class_of_2023.set_graduation_date("2023-06-30");
+  Store(kSchool, {Graduate(IdNumber(1), "张三")});
+  Store(kSchool, {class_of_2023}, 2023);
+
+  v1::Destination sub_code = Employment("三支一扶");
+  sub_code.set_destination_code("502");
+  v1::Destination two_digit = Employment("三支一扶");
+  two_digit.set_destination_code("50");
+  v1::DestinationAck ack;
+  EXPECT_TRUE(Upsert(IdNumber(1), 1, sub_code, "event-1", &ack).ok());
+  EXPECT_TRUE(Upsert(IdNumber(2), 1, two_digit, "event-2", &ack).ok());
+
+  grpc::Status sub_code_for_2023 = Upsert(IdNumber(2), 2, sub_code, "event-3", &ack);
+  EXPECT_EQ(sub_code_for_2023.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Reason(sub_code_for_2023), "UNKNOWN_CODE");
+}
+
 TEST_F(EmsSimulatorTest, VoidSetsUnemployed) {
   Store(kSchool, {Graduate(IdNumber(1), "张三")});
   v1::DestinationAck ack;
@@ -639,6 +658,13 @@ TEST_F(EmsSimulatorTest, WritesRejectBadInput) {
   bad_credit_code.set_employer_credit_code("914403001922038217");
   v1::Destination no_code = Employment("甲公司");
   no_code.clear_destination_code();
+  v1::Destination unknown_code = Employment("甲公司");
+  unknown_code.set_destination_code("99");
+  // 50 (国家基层项目) is a 2-digit code; the class of 2025 uses its 3-digit sub-codes.
+  v1::Destination old_generation = Employment("甲公司");
+  old_generation.set_destination_code("50");
+  v1::Destination unknown_unit_nature = Employment("甲公司");
+  unknown_unit_nature.set_unit_nature_code("38");
 
   struct Case {
     const char* name;
@@ -669,6 +695,12 @@ TEST_F(EmsSimulatorTest, WritesRejectBadInput) {
        "INVALID_DESTINATION_CODE"},
       {"bad credit code", kSchool, IdNumber(1), 1, bad_credit_code, "k7", grpc::StatusCode::INVALID_ARGUMENT,
        "INVALID_CREDIT_CODE"},
+      {"code in no table", kSchool, IdNumber(1), 1, unknown_code, "k10", grpc::StatusCode::INVALID_ARGUMENT,
+       "UNKNOWN_CODE"},
+      {"code of older classes", kSchool, IdNumber(1), 1, old_generation, "k11", grpc::StatusCode::INVALID_ARGUMENT,
+       "UNKNOWN_CODE"},
+      {"unknown unit nature", kSchool, IdNumber(1), 1, unknown_unit_nature, "k12",
+       grpc::StatusCode::INVALID_ARGUMENT, "UNKNOWN_CODE"},
       {"unknown graduate", kSchool, IdNumber(3), 1, Employment("甲公司"), "k8", grpc::StatusCode::NOT_FOUND,
        "GRADUATE_NOT_IN_ROSTER"},
       {"removed graduate", kSchool, IdNumber(2), 1, Employment("甲公司"), "k9",
