@@ -688,6 +688,19 @@ TEST(GatewayUnreachableBackend, AnswersServiceUnavailable) {
   fs::remove_all(web);
 }
 
+TEST(GatewayReadTimeout, ClosesIdleConnection) {
+  fs::path web = MakeWebRoot("gateway-idle");
+  GatewayOptions options;
+  options.http.port = 0;
+  options.http.read_timeout = absl::Milliseconds(200);
+  options.web_root = (web / "dist").string();
+  auto gateway = Gateway::Start(options);
+  ASSERT_TRUE(gateway.ok()) << gateway.status();
+
+  EXPECT_TRUE(ServerClosesIdleConnection((*gateway)->port(), 3000));
+  fs::remove_all(web);
+}
+
 TEST(GatewayStart, RejectsUnknownService) {
   GatewayOptions options;
   options.http.port = 0;

@@ -3,6 +3,8 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 
+#include <array>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
@@ -131,6 +133,20 @@ std::pair<int, ClientResponse> SendHttpExpectContinue(int port, const std::strin
     return {0, failed};
   }
   return {static_cast<int>(interim.result_int()), ReadResponse(socket, buffer)};
+}
+
+bool ServerClosesIdleConnection(int port, int limit_ms) {
+  asio::io_context io_context;
+  tcp::socket socket(io_context);
+  std::string error_text;
+  if (!Connect(io_context, socket, port, &error_text)) return false;
+  timeval timeout{limit_ms / 1000, (limit_ms % 1000) * 1000};
+  setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+
+  std::array<char, 64> buffer;
+  beast::error_code error;
+  socket.read_some(asio::buffer(buffer), error);
+  return error == asio::error::eof || error == asio::error::connection_reset;
 }
 
 std::vector<ClientResponse> SendHttpKeepAlive(int port, const std::vector<std::string>& targets) {

@@ -32,6 +32,10 @@ ClientResponse SendHttp(int port, const std::string& method, const std::string& 
 std::pair<int, ClientResponse> SendHttpExpectContinue(int port, const std::string& target,
                                                       const std::string& body);
 
+// Connects, sends nothing, and returns true when the server closes the connection within
+// `limit_ms` milliseconds.
+bool ServerClosesIdleConnection(int port, int limit_ms);
+
 // Sends several requests over one keep-alive connection, in order, and returns the responses.
 std::vector<ClientResponse> SendHttpKeepAlive(int port, const std::vector<std::string>& targets);
 
