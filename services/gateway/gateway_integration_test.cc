@@ -384,7 +384,7 @@ TEST_F(GatewayTest, KeepAliveServesSeveralRequests) {
 }
 
 TEST_F(GatewayTest, ConnectionCloseIsHonoured) {
-  // SendHttp asks for "Connection: close"; the gateway must not offer keep-alive.
+  // SendHttp sends "Connection: close", so the gateway must not offer keep-alive.
   ClientResponse response = Send("POST", "/v1/echo", "{}");
   ASSERT_EQ(response.status, 200);
   EXPECT_EQ(response.Header("connection"), "close");
