@@ -1,0 +1,121 @@
+#include "services/sync/grpc_clients.h"
+
+#include <algorithm>
+
+#include "absl/strings/numbers.h"
+#include "libs/status/grpc_status.h"
+
+namespace quxiang::sync {
+namespace {
+
+void SetDeadline(grpc::ClientContext& context, absl::Time deadline) {
+  if (deadline != absl::InfiniteFuture()) context.set_deadline(absl::ToChronoTime(deadline));
+}
+
+}  // namespace
+
+GrpcEmsClient::GrpcEmsClient(std::shared_ptr<grpc::Channel> channel)
+    : stub_(ems::v1::EmsService::NewStub(std::move(channel))) {}
+
+absl::Status GrpcEmsClient::ListRosterChanges(absl::Time deadline, const ems::v1::ListRosterChangesRequest& request,
+                                              ems::v1::ListRosterChangesResponse* response) {
+  grpc::ClientContext context;
+  SetDeadline(context, deadline);
+  return FromGrpcStatus(stub_->ListRosterChanges(&context, request, response));
+}
+
+absl::Status GrpcEmsClient::UpsertDestination(absl::Time deadline, const ems::v1::UpsertDestinationRequest& request,
+                                              ems::v1::DestinationAck* ack) {
+  grpc::ClientContext context;
+  SetDeadline(context, deadline);
+  return FromGrpcStatus(stub_->UpsertDestination(&context, request, ack));
+}
+
+absl::Status GrpcEmsClient::VoidDestination(absl::Time deadline, const ems::v1::VoidDestinationRequest& request,
+                                            ems::v1::DestinationAck* ack) {
+  grpc::ClientContext context;
+  SetDeadline(context, deadline);
+  return FromGrpcStatus(stub_->VoidDestination(&context, request, ack));
+}
+
+absl::Status GrpcEmsClient::ListDestinations(absl::Time deadline, const ems::v1::ListDestinationsRequest& request,
+                                             ems::v1::ListDestinationsResponse* response) {
+  grpc::ClientContext context;
+  SetDeadline(context, deadline);
+  return FromGrpcStatus(stub_->ListDestinations(&context, request, response));
+}
+
+}  // namespace quxiang::sync
+
+namespace quxiang::sync {
+namespace {
+
+identity::IssuedToken IssuedFrom(const accounts::v1::IssueServiceTokenResponse& response) {
+  return {response.identity_token(), absl::FromUnixSeconds(response.expires_at().seconds())};
+}
+
+}  // namespace
+
+GrpcAccountsClient::GrpcAccountsClient(std::shared_ptr<grpc::Channel> channel, std::string service_name,
+                                       std::string service_secret, const Clock& clock)
+    : stub_(accounts::v1::AccountsService::NewStub(std::move(channel))),
+      tokens_(
+          [this, name = std::move(service_name),
+           secret = std::move(service_secret)](absl::Time deadline) -> absl::StatusOr<identity::IssuedToken> {
+            grpc::ClientContext context;
+            if (deadline != absl::InfiniteFuture()) context.set_deadline(absl::ToChronoTime(deadline));
+            accounts::v1::IssueServiceTokenRequest request;
+            request.set_service_name(name);
+            request.set_secret(secret);
+            accounts::v1::IssueServiceTokenResponse response;
+            absl::Status status = FromGrpcStatus(stub_->IssueServiceToken(&context, request, &response));
+            if (!status.ok()) return status;
+            return IssuedFrom(response);
+          },
+          clock) {}
+
+absl::Status GrpcAccountsClient::CallWithToken(absl::Time deadline,
+                                               const std::function<grpc::Status(grpc::ClientContext&)>& call) {
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    absl::StatusOr<std::string> token = tokens_.Token(deadline);
+    if (!token.ok()) return token.status();
+    grpc::ClientContext context;
+    if (deadline != absl::InfiniteFuture()) context.set_deadline(absl::ToChronoTime(deadline));
+    context.AddMetadata("authorization", "Bearer " + *token);
+    absl::Status status = FromGrpcStatus(call(context));
+    if (status.code() != absl::StatusCode::kUnauthenticated || attempt == 1) return status;
+    tokens_.Invalidate();
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::map<std::string, int64_t>> GrpcAccountsClient::LookupSchools(
+    absl::Time deadline, const std::vector<std::string>& codes) {
+  std::map<std::string, int64_t> found;
+  for (size_t start = 0; start < codes.size(); start += 500) {
+    accounts::v1::LookupSchoolsRequest request;
+    for (size_t i = start; i < std::min(codes.size(), start + 500); ++i) request.add_codes(codes[i]);
+    accounts::v1::LookupSchoolsResponse response;
+    absl::Status status = CallWithToken(
+        deadline, [&](grpc::ClientContext& context) { return stub_->LookupSchools(&context, request, &response); });
+    if (!status.ok()) return status;
+    for (const auto& school : response.schools()) {
+      int64_t id = 0;
+      if (absl::SimpleAtoi(school.id(), &id)) found[school.code()] = id;
+    }
+  }
+  return found;
+}
+
+absl::Status GrpcAccountsClient::UpsertDepartments(absl::Time deadline, const std::string& request_id,
+                                                   int64_t school_id, const std::vector<std::string>& names) {
+  accounts::v1::UpsertDepartmentsRequest request;
+  request.set_request_id(request_id);
+  request.set_school_id(std::to_string(school_id));
+  for (const auto& name : names) request.add_names(name);
+  accounts::v1::UpsertDepartmentsResponse response;
+  return CallWithToken(
+      deadline, [&](grpc::ClientContext& context) { return stub_->UpsertDepartments(&context, request, &response); });
+}
+
+}  // namespace quxiang::sync

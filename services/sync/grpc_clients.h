@@ -1,0 +1,61 @@
+// The gRPC implementations of the sync service's outgoing calls: to the EMS, which needs no
+// identity token of the platform, and to the accounts service, called as the SERVICE principal
+// "sync" with a token from IssueServiceToken.
+#ifndef QUXIANG_SERVICES_SYNC_GRPC_CLIENTS_H_
+#define QUXIANG_SERVICES_SYNC_GRPC_CLIENTS_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "libs/clock/clock.h"
+#include "libs/identity/service_token_source.h"
+#include "quxiang/accounts/v1/accounts.grpc.pb.h"
+#include "quxiang/ems/v1/ems.grpc.pb.h"
+#include "services/sync/accounts_client.h"
+#include "services/sync/ems_client.h"
+
+namespace quxiang::sync {
+
+class GrpcEmsClient final : public EmsClient {
+ public:
+  explicit GrpcEmsClient(std::shared_ptr<grpc::Channel> channel);
+
+  absl::Status ListRosterChanges(absl::Time deadline, const ems::v1::ListRosterChangesRequest& request,
+                                 ems::v1::ListRosterChangesResponse* response) override;
+  absl::Status UpsertDestination(absl::Time deadline, const ems::v1::UpsertDestinationRequest& request,
+                                 ems::v1::DestinationAck* ack) override;
+  absl::Status VoidDestination(absl::Time deadline, const ems::v1::VoidDestinationRequest& request,
+                               ems::v1::DestinationAck* ack) override;
+  absl::Status ListDestinations(absl::Time deadline, const ems::v1::ListDestinationsRequest& request,
+                                ems::v1::ListDestinationsResponse* response) override;
+
+ private:
+  std::unique_ptr<ems::v1::EmsService::Stub> stub_;
+};
+
+class GrpcAccountsClient final : public AccountsClient {
+ public:
+  GrpcAccountsClient(std::shared_ptr<grpc::Channel> channel, std::string service_name, std::string service_secret,
+                     const Clock& clock);
+
+  absl::StatusOr<std::map<std::string, int64_t>> LookupSchools(absl::Time deadline,
+                                                               const std::vector<std::string>& codes) override;
+  absl::Status UpsertDepartments(absl::Time deadline, const std::string& request_id, int64_t school_id,
+                                 const std::vector<std::string>& names) override;
+
+ private:
+  // Runs `call` with the service token. When accounts rejects the token (UNAUTHENTICATED, for
+  // example after a key rotation), the token is dropped and the call made once more with a new
+  // one.
+  absl::Status CallWithToken(absl::Time deadline, const std::function<grpc::Status(grpc::ClientContext&)>& call);
+
+  std::unique_ptr<accounts::v1::AccountsService::Stub> stub_;
+  identity::ServiceTokenSource tokens_;
+};
+
+}  // namespace quxiang::sync
+
+#endif  // QUXIANG_SERVICES_SYNC_GRPC_CLIENTS_H_

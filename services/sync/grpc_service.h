@@ -1,0 +1,35 @@
+// The gRPC adapter of the sync service: converts calls to RequestInfo and maps nothing else.
+#ifndef QUXIANG_SERVICES_SYNC_GRPC_SERVICE_H_
+#define QUXIANG_SERVICES_SYNC_GRPC_SERVICE_H_
+
+#include "libs/server/server.h"
+#include "quxiang/sync/v1/sync.grpc.pb.h"
+#include "services/sync/graduates.h"
+
+namespace quxiang::sync {
+
+// The domain objects behind the RPCs.
+struct SyncDomain {
+  Graduates* graduates = nullptr;
+};
+
+class SyncGrpcService final : public v1::SyncService::CallbackService {
+ public:
+  SyncGrpcService(SyncDomain domain, server::Runtime& runtime) : domain_(domain), runtime_(runtime) {}
+
+#define QUXIANG_SYNC_RPC(Method, Request, Response)                                              \
+  grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* context, const v1::Request* request, \
+                                   v1::Response* response) override;
+  QUXIANG_SYNC_RPC(ListGraduates, ListGraduatesRequest, ListGraduatesResponse)
+  QUXIANG_SYNC_RPC(GetGraduate, GetGraduateRequest, Graduate)
+  QUXIANG_SYNC_RPC(RestoreGraduate, RestoreGraduateRequest, Graduate)
+#undef QUXIANG_SYNC_RPC
+
+ private:
+  SyncDomain domain_;
+  server::Runtime& runtime_;
+};
+
+}  // namespace quxiang::sync
+
+#endif  // QUXIANG_SERVICES_SYNC_GRPC_SERVICE_H_

@@ -1,0 +1,112 @@
+// sync: the platform's mirror of the national employment management system (EMS): the graduate
+// roster, invalidated graduates and their restore, the destination ledger, the outbound queue
+// to the EMS and the statistics.
+#include <fstream>
+#include <memory>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/ascii.h"
+#include "libs/config/config.h"
+#include "libs/db/db.h"
+#include "libs/db/migrations.h"
+#include "libs/logging/logging.h"
+#include "libs/server/server.h"
+#include "libs/status/error.h"
+#include "services/sync/accounts_relay.h"
+#include "services/sync/background_job.h"
+#include "services/sync/graduates.h"
+#include "services/sync/grpc_clients.h"
+#include "services/sync/grpc_service.h"
+#include "services/sync/migrations.h"
+#include "services/sync/roster_feed.h"
+#include "spdlog/spdlog.h"
+
+ABSL_FLAG(std::string, ems_address, "", "host:port of the EMS (EmsService); required.");
+ABSL_FLAG(std::string, accounts_address, "", "host:port of the accounts service; required.");
+ABSL_FLAG(std::string, service_name, "sync", "The name this service gets SERVICE tokens for from accounts.");
+ABSL_FLAG(std::string, service_secret_file, "",
+          "File holding this service's secret for IssueServiceToken (its first line); required.");
+ABSL_FLAG(absl::Duration, restore_delay, absl::Hours(1),
+          "Time from the EMS sending an invalidated graduate again to its automatic restore, for example 1h.");
+ABSL_FLAG(absl::Duration, roster_poll_interval, absl::Seconds(5), "Pause between polls of the EMS roster changes.");
+ABSL_FLAG(absl::Duration, restore_interval, absl::Minutes(1), "Pause between runs of the restore job.");
+ABSL_FLAG(absl::Duration, relay_interval, absl::Seconds(1), "Pause between runs of the outbox relays.");
+
+namespace {
+
+int Fail(const absl::Status& status, const char* step) {
+  spdlog::critical("{} failed: {} {}", step, quxiang::ErrorReason(status), std::string(status.message()));
+  return 1;
+}
+
+absl::StatusOr<std::string> ReadSecret(const std::string& path) {
+  std::ifstream in(path);
+  std::string secret;
+  if (!in || !std::getline(in, secret) || absl::StripAsciiWhitespace(secret).empty()) {
+    return quxiang::FailedPrecondition("SERVICE_SECRET_UNREADABLE",
+                                       "无法读取服务密钥文件，请用 --service_secret_file 指定一个首行为密钥的文件。",
+                                       {{"path", path}});
+  }
+  return std::string(absl::StripAsciiWhitespace(secret));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  quxiang::server::BlockTerminationSignals();
+  quxiang::config::ParseFlagsAndEnvironment(argc, argv, "sync: the platform's mirror of the EMS");
+  quxiang::logging::Init("sync");
+
+  if (absl::GetFlag(FLAGS_ems_address).empty() || absl::GetFlag(FLAGS_accounts_address).empty()) {
+    spdlog::critical("--ems_address and --accounts_address are required");
+    return 1;
+  }
+  auto secret = ReadSecret(absl::GetFlag(FLAGS_service_secret_file));
+  if (!secret.ok()) return Fail(secret.status(), "reading the service secret");
+  auto verifier = quxiang::server::VerifierFromFlags();
+  if (!verifier.ok()) return Fail(verifier.status(), "loading the token public keys");
+
+  quxiang::db::Options db_options = quxiang::db::OptionsFromFlags();
+  if (db_options.database.empty()) db_options.database = "quxiang_sync";
+  auto pool = quxiang::db::Pool::Create(db_options);
+  if (!pool.ok()) return Fail(pool.status(), "connecting to the database");
+  absl::Status migrated = quxiang::db::ApplyMigrations(**pool, quxiang::sync::Migrations());
+  if (!migrated.ok()) return Fail(migrated, "applying migrations");
+
+  const quxiang::Clock& clock = quxiang::Clock::Real();
+  quxiang::sync::GrpcEmsClient ems(
+      grpc::CreateChannel(absl::GetFlag(FLAGS_ems_address), grpc::InsecureChannelCredentials()));
+  quxiang::sync::GrpcAccountsClient accounts(
+      grpc::CreateChannel(absl::GetFlag(FLAGS_accounts_address), grpc::InsecureChannelCredentials()),
+      absl::GetFlag(FLAGS_service_name), *secret, clock);
+
+  quxiang::sync::RosterFeedOptions feed_options;
+  feed_options.restore_delay = absl::GetFlag(FLAGS_restore_delay);
+  quxiang::sync::RosterFeed feed(**pool, ems, accounts, clock, feed_options);
+  quxiang::sync::Graduates graduates(**pool, clock);
+  quxiang::sync::AccountsRelay accounts_relay(**pool, accounts, clock);
+
+  quxiang::sync::BackgroundJob roster_job("roster feed", absl::GetFlag(FLAGS_roster_poll_interval),
+                                          [&] { return feed.Run().status(); });
+  quxiang::sync::BackgroundJob restore_job("restore", absl::GetFlag(FLAGS_restore_interval), [&] {
+    return graduates.RestoreDue(100, feed_options.restore_delay).status();
+  });
+  quxiang::sync::BackgroundJob accounts_relay_job("accounts relay", absl::GetFlag(FLAGS_relay_interval),
+                                                  [&] { return accounts_relay.DeliverOnce().status(); });
+
+  quxiang::server::RuntimeOptions runtime_options = quxiang::server::RuntimeOptionsFromFlags();
+  runtime_options.verifier = verifier->get();
+  quxiang::server::Runtime runtime(runtime_options);
+  quxiang::sync::SyncDomain domain;
+  domain.graduates = &graduates;
+  quxiang::sync::SyncGrpcService service(domain, runtime);
+  int exit_code = quxiang::server::Serve(quxiang::server::ServeOptionsFromFlags(), {&service}, runtime, [&] {
+    roster_job.Start();
+    restore_job.Start();
+    accounts_relay_job.Start();
+  });
+  accounts_relay_job.Stop();
+  restore_job.Stop();
+  roster_job.Stop();
+  return exit_code;
+}
