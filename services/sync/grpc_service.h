@@ -4,6 +4,8 @@
 
 #include "libs/server/server.h"
 #include "quxiang/sync/v1/sync.grpc.pb.h"
+#include "services/sync/code_table_catalog.h"
+#include "services/sync/eligibility.h"
 #include "services/sync/graduates.h"
 
 namespace quxiang::sync {
@@ -11,6 +13,8 @@ namespace quxiang::sync {
 // The domain objects behind the RPCs.
 struct SyncDomain {
   Graduates* graduates = nullptr;
+  CodeTableCatalog* code_tables = nullptr;
+  EligibilityChecks* eligibility = nullptr;
 };
 
 class SyncGrpcService final : public v1::SyncService::CallbackService {
@@ -23,6 +27,9 @@ class SyncGrpcService final : public v1::SyncService::CallbackService {
   QUXIANG_SYNC_RPC(ListGraduates, ListGraduatesRequest, ListGraduatesResponse)
   QUXIANG_SYNC_RPC(GetGraduate, GetGraduateRequest, Graduate)
   QUXIANG_SYNC_RPC(RestoreGraduate, RestoreGraduateRequest, Graduate)
+  QUXIANG_SYNC_RPC(ListCodeTables, ListCodeTablesRequest, ListCodeTablesResponse)
+  QUXIANG_SYNC_RPC(GetCodeTable, GetCodeTableRequest, CodeTable)
+  QUXIANG_SYNC_RPC(CheckEligibility, CheckEligibilityRequest, Eligibility)
 #undef QUXIANG_SYNC_RPC
 
  private:

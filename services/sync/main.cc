@@ -84,6 +84,8 @@ int main(int argc, char** argv) {
   feed_options.restore_delay = absl::GetFlag(FLAGS_restore_delay);
   quxiang::sync::RosterFeed feed(**pool, ems, accounts, clock, feed_options);
   quxiang::sync::Graduates graduates(**pool, clock);
+  quxiang::sync::CodeTableCatalog code_tables(clock);
+  quxiang::sync::EligibilityChecks eligibility(**pool, clock);
   quxiang::sync::AccountsRelay accounts_relay(**pool, accounts, clock);
 
   quxiang::sync::BackgroundJob roster_job("roster feed", absl::GetFlag(FLAGS_roster_poll_interval),
@@ -99,6 +101,8 @@ int main(int argc, char** argv) {
   quxiang::server::Runtime runtime(runtime_options);
   quxiang::sync::SyncDomain domain;
   domain.graduates = &graduates;
+  domain.code_tables = &code_tables;
+  domain.eligibility = &eligibility;
   quxiang::sync::SyncGrpcService service(domain, runtime);
   int exit_code = quxiang::server::Serve(quxiang::server::ServeOptionsFromFlags(), {&service}, runtime, [&] {
     roster_job.Start();

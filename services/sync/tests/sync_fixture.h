@@ -147,6 +147,8 @@ class SyncStack {
   std::unique_ptr<GrpcAccountsClient> accounts_client_;
   std::unique_ptr<RosterFeed> feed_;
   std::unique_ptr<Graduates> graduates_;
+  std::unique_ptr<CodeTableCatalog> code_tables_;
+  std::unique_ptr<EligibilityChecks> eligibility_;
   std::unique_ptr<AccountsRelay> accounts_relay_;
   std::unique_ptr<server::Runtime> runtime_;
   std::unique_ptr<SyncGrpcService> service_;
