@@ -33,6 +33,11 @@ QUXIANG_SYNC_RPC_IMPL(graduates, RestoreGraduate, RestoreGraduateRequest, Gradua
 QUXIANG_SYNC_RPC_IMPL(code_tables, ListCodeTables, ListCodeTablesRequest, ListCodeTablesResponse)
 QUXIANG_SYNC_RPC_IMPL(code_tables, GetCodeTable, GetCodeTableRequest, CodeTable)
 QUXIANG_SYNC_RPC_IMPL(eligibility, CheckEligibility, CheckEligibilityRequest, Eligibility)
+QUXIANG_SYNC_RPC_IMPL(ledger, GetLedgerEntry, GetLedgerEntryRequest, LedgerEntry)
+QUXIANG_SYNC_RPC_IMPL(ledger, ClaimGraduate, ClaimGraduateRequest, LedgerEntry)
+QUXIANG_SYNC_RPC_IMPL(ledger, ReleaseClaim, ReleaseClaimRequest, LedgerEntry)
+QUXIANG_SYNC_RPC_IMPL(ledger, CommitDestination, CommitDestinationRequest, LedgerEntry)
+QUXIANG_SYNC_RPC_IMPL(ledger, VoidDestination, VoidDestinationRequest, LedgerEntry)
 
 #undef QUXIANG_SYNC_RPC_IMPL
 

@@ -7,6 +7,7 @@
 #include "services/sync/code_table_catalog.h"
 #include "services/sync/eligibility.h"
 #include "services/sync/graduates.h"
+#include "services/sync/ledger.h"
 
 namespace quxiang::sync {
 
@@ -15,6 +16,7 @@ struct SyncDomain {
   Graduates* graduates = nullptr;
   CodeTableCatalog* code_tables = nullptr;
   EligibilityChecks* eligibility = nullptr;
+  Ledger* ledger = nullptr;
 };
 
 class SyncGrpcService final : public v1::SyncService::CallbackService {
@@ -30,6 +32,11 @@ class SyncGrpcService final : public v1::SyncService::CallbackService {
   QUXIANG_SYNC_RPC(ListCodeTables, ListCodeTablesRequest, ListCodeTablesResponse)
   QUXIANG_SYNC_RPC(GetCodeTable, GetCodeTableRequest, CodeTable)
   QUXIANG_SYNC_RPC(CheckEligibility, CheckEligibilityRequest, Eligibility)
+  QUXIANG_SYNC_RPC(GetLedgerEntry, GetLedgerEntryRequest, LedgerEntry)
+  QUXIANG_SYNC_RPC(ClaimGraduate, ClaimGraduateRequest, LedgerEntry)
+  QUXIANG_SYNC_RPC(ReleaseClaim, ReleaseClaimRequest, LedgerEntry)
+  QUXIANG_SYNC_RPC(CommitDestination, CommitDestinationRequest, LedgerEntry)
+  QUXIANG_SYNC_RPC(VoidDestination, VoidDestinationRequest, LedgerEntry)
 #undef QUXIANG_SYNC_RPC
 
  private:

@@ -86,6 +86,9 @@ int main(int argc, char** argv) {
   quxiang::sync::Graduates graduates(**pool, clock);
   quxiang::sync::CodeTableCatalog code_tables(clock);
   quxiang::sync::EligibilityChecks eligibility(**pool, clock);
+  // NOTE: stale claims are released by Ledger::ReleaseStaleClaims once the flow services offer
+  // a ClaimChecker; none runs until then.
+  quxiang::sync::Ledger ledger(**pool, clock);
   quxiang::sync::AccountsRelay accounts_relay(**pool, accounts, clock);
 
   quxiang::sync::BackgroundJob roster_job("roster feed", absl::GetFlag(FLAGS_roster_poll_interval),
@@ -103,6 +106,7 @@ int main(int argc, char** argv) {
   domain.graduates = &graduates;
   domain.code_tables = &code_tables;
   domain.eligibility = &eligibility;
+  domain.ledger = &ledger;
   quxiang::sync::SyncGrpcService service(domain, runtime);
   int exit_code = quxiang::server::Serve(quxiang::server::ServeOptionsFromFlags(), {&service}, runtime, [&] {
     roster_job.Start();

@@ -23,6 +23,8 @@ inline constexpr char kGraduateRosterChanged[] = "quxiang.sync.v1.GraduateRoster
 inline constexpr char kGraduateInvalidated[] = "quxiang.sync.v1.GraduateInvalidated";
 inline constexpr char kGraduateRestored[] = "quxiang.sync.v1.GraduateRestored";
 inline constexpr char kRosterDepartmentsSeen[] = "quxiang.sync.v1.RosterDepartmentsSeen";
+inline constexpr char kDestinationCommitted[] = "quxiang.sync.v1.DestinationCommitted";
+inline constexpr char kDestinationVoided[] = "quxiang.sync.v1.DestinationVoided";
 
 // An event to write. The type is the payload's full message name.
 struct NewEvent {

@@ -7,6 +7,7 @@
 #include "libs/status/status_macros.h"
 #include "libs/validation/validation.h"
 #include "quxiang/sync/v1/sync.pb.h"
+#include "services/sync/ledger_repository.h"
 #include "services/sync/outbox.h"
 #include "services/sync/roster_record.h"
 #include "spdlog/spdlog.h"
@@ -255,6 +256,14 @@ absl::Status RosterApplier::WriteSchool(const SchoolRow& school, std::map<std::s
     ASSIGN_OR_RETURN(auto rows_after, GraduateRepository::LockByIdNumbers(session_, school.school_id, id_numbers));
     for (auto& row : rows_after) after[row.record.id_number()] = std::move(row);
   }
+
+  // Every graduate has a ledger row from its insert on, so that claims only update rows.
+  std::vector<int64_t> inserted_ids;
+  for (const auto& [id_number, graduate] : graduates) {
+    auto row = after.find(id_number);
+    if (!graduate.before && row != after.end()) inserted_ids.push_back(row->second.id);
+  }
+  if (!inserted_ids.empty()) RETURN_IF_ERROR(LedgerRepository::InsertMissing(session_, inserted_ids, now_));
 
   std::vector<int64_t> invalidate;
   std::vector<int64_t> schedule_restore;

@@ -266,6 +266,7 @@ std::unique_ptr<SyncStack> SyncStack::Start(const std::string& name, std::string
   stack->graduates_ = std::make_unique<Graduates>(*stack->pool_, stack->clock_);
   stack->code_tables_ = std::make_unique<CodeTableCatalog>(stack->clock_);
   stack->eligibility_ = std::make_unique<EligibilityChecks>(*stack->pool_, stack->clock_);
+  stack->ledger_ = std::make_unique<Ledger>(*stack->pool_, stack->clock_);
   RelayOptions relay_options;
   relay_options.initial_backoff = absl::Seconds(1);
   relay_options.max_backoff = absl::Seconds(8);
@@ -280,6 +281,7 @@ std::unique_ptr<SyncStack> SyncStack::Start(const std::string& name, std::string
   domain.graduates = stack->graduates_.get();
   domain.code_tables = stack->code_tables_.get();
   domain.eligibility = stack->eligibility_.get();
+  domain.ledger = stack->ledger_.get();
   stack->service_ = std::make_unique<SyncGrpcService>(domain, *stack->runtime_);
   int grpc_port = 0;
   stack->server_ = StartServer(stack->service_.get(), &grpc_port);

@@ -94,6 +94,7 @@ class SyncStack {
   ems_simulator::EmsSimulator& ems() { return *simulator_; }
   RosterFeed& feed() { return *feed_; }
   Graduates& graduates() { return *graduates_; }
+  Ledger& ledger() { return *ledger_; }
   AccountsRelay& accounts_relay() { return *accounts_relay_; }
   accounts::Accounts& accounts() { return *accounts_; }
   db::Pool& accounts_pool() { return *accounts_pool_; }
@@ -149,6 +150,7 @@ class SyncStack {
   std::unique_ptr<Graduates> graduates_;
   std::unique_ptr<CodeTableCatalog> code_tables_;
   std::unique_ptr<EligibilityChecks> eligibility_;
+  std::unique_ptr<Ledger> ledger_;
   std::unique_ptr<AccountsRelay> accounts_relay_;
   std::unique_ptr<server::Runtime> runtime_;
   std::unique_ptr<SyncGrpcService> service_;
