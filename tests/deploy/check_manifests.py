@@ -17,7 +17,8 @@ YAML parser and `kubectl create --dry-run=client` needs an API server. The check
     traffic from any source;
   * dev has a MariaDB StatefulSet with a headless Service, a volume claim and a policy that
     admits only the gRPC services to it;
-  * prod has no database, two or more replicas of every Deployment and an HPA for the gateway.
+  * prod has no database, an HPA for the gateway, and two or more replicas of every Deployment
+    except those annotated quxiang.org/single-replica: "true".
 
 Before the real overlays, the checks run on broken copies of a rendered overlay and must
 report each defect, so a check that can no longer fail is caught too.
@@ -463,42 +464,43 @@ def check_dev(objects):
     failures = []
     database = find(objects, "StatefulSet", "mariadb")
     if not database:
-        return ["dev: no StatefulSet mariadb"]
+        return ["no StatefulSet mariadb"]
     if not database["spec"].get("volumeClaimTemplates"):
-        failures.append("dev: StatefulSet mariadb has no volumeClaimTemplates")
+        failures.append("StatefulSet mariadb has no volumeClaimTemplates")
     service = find(objects, "Service", database["spec"].get("serviceName", ""))
     if not service or service["spec"].get("clusterIP") != "None":
-        failures.append("dev: the StatefulSet's Service is missing or not headless")
+        failures.append("the StatefulSet's Service is missing or not headless")
     admitted = []
     for policy in by_kind(objects, "NetworkPolicy"):
         if policy["spec"]["podSelector"].get("matchLabels") == {"quxiang.org/tier": "database"}:
             for rule in policy["spec"].get("ingress", []) or []:
                 admitted.extend(rule.get("from", [{"any": True}]))
     if admitted != [{"podSelector": {"matchLabels": {"quxiang.org/tier": "backend"}}}]:
-        failures.append(f"dev: the database admits {admitted}, expected only the gRPC services")
+        failures.append(f"the database admits {admitted}, expected only the gRPC services")
     secret = find(objects, "Secret", "quxiang-db")
     host = ((secret or {}).get("stringData") or {}).get("host", "")
     if not host.startswith(f"{service['metadata']['name'] if service else '?'}."):
-        failures.append(f"dev: quxiang-db host {host!r} is not the MariaDB Service")
+        failures.append(f"quxiang-db host {host!r} is not the MariaDB Service")
     return failures
 
 
 def check_prod(objects):
     failures = []
     if by_kind(objects, "StatefulSet"):
-        failures.append("prod: runs a StatefulSet; the database is external")
+        failures.append("runs a StatefulSet; the database is external")
     autoscaled = {}
     for hpa in by_kind(objects, "HorizontalPodAutoscaler"):
         autoscaled[hpa["spec"]["scaleTargetRef"]["name"]] = hpa["spec"].get("minReplicas", 1)
     if "gateway" not in autoscaled:
-        failures.append("prod: no HorizontalPodAutoscaler for the gateway")
+        failures.append("no HorizontalPodAutoscaler for the gateway")
     for workload in by_kind(objects, "Deployment"):
         name = workload["metadata"]["name"]
         replicas = autoscaled.get(name, workload["spec"].get("replicas", 1))
-        if replicas < 2:
-            failures.append(f"prod: Deployment/{name} runs {replicas} replica(s)")
+        single = (workload["metadata"].get("annotations") or {}).get("quxiang.org/single-replica") == "true"
+        if replicas < 2 and not single:
+            failures.append(f"Deployment/{name} runs {replicas} replica(s)")
         if name in autoscaled and "replicas" in workload["spec"]:
-            failures.append(f"prod: Deployment/{name} sets replicas and has an HPA")
+            failures.append(f"Deployment/{name} sets replicas and has an HPA")
     return failures
 
 

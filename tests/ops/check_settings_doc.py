@@ -15,7 +15,9 @@ import sys
 
 SOURCE_BLOCK = re.compile(r"^  Flags from (?:.*?/)?((?:libs|services|tools)/\S+):$")
 FLAG_START = re.compile(r"^    --(\w+) \(")
-DEFAULT = re.compile(r"default: (.*);$")
+# --helpfull adds "currently: <value>" after the default when a flag is set, for example from
+# the environment; only the default counts.
+DEFAULT = re.compile(r"default: (.*?);(?: currently: .*)?$")
 
 
 def flags_of(binary):
