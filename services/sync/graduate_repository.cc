@@ -211,6 +211,14 @@ absl::StatusOr<std::vector<SchoolRow>> GraduateRepository::ListBackfillingSchool
   return schools;
 }
 
+absl::StatusOr<std::vector<SchoolRow>> GraduateRepository::ListCaughtUpSchools(db::Session& s) {
+  ASSIGN_OR_RETURN(auto rows, s.Query("SELECT school_code, school_id FROM schools WHERE backfill_cursor IS NULL "
+                                      "ORDER BY school_code"));
+  std::vector<SchoolRow> schools;
+  for (const auto& row : rows) schools.push_back({row.String(0), row.Int64(1), std::nullopt});
+  return schools;
+}
+
 absl::Status GraduateRepository::RecordUnknownSchool(db::Session& s, const std::string& school_code,
                                                      int64_t skipped, absl::Time now, absl::Time next_check_at) {
   return s

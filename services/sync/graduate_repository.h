@@ -114,6 +114,7 @@ class GraduateRepository {
   static absl::Status SetBackfillCursor(db::Session& s, const std::string& school_code,
                                         std::optional<int64_t> cursor, absl::Time now);
   static absl::StatusOr<std::vector<SchoolRow>> ListBackfillingSchools(db::Session& s);
+  static absl::StatusOr<std::vector<SchoolRow>> ListCaughtUpSchools(db::Session& s);
 
   // Counts `skipped` more changes of an unknown school code and sets when to ask again.
   static absl::Status RecordUnknownSchool(db::Session& s, const std::string& school_code, int64_t skipped,

@@ -10,6 +10,7 @@
 #include "libs/status/status_macros.h"
 #include "libs/validation/validation.h"
 #include "services/sync/authorization.h"
+#include "services/sync/ledger_repository.h"
 #include "services/sync/outbox.h"
 #include "services/sync/roster_record.h"
 #include "spdlog/spdlog.h"
@@ -262,7 +263,34 @@ absl::Status Graduates::Restore(db::Session& s, const GraduateRow& graduate, boo
   event.set_class_year(graduate.class_year);
   *event.mutable_restored_at() = ToTimestamp(now);
   event.set_immediate(immediate);
-  return Outbox::Write(s, {{event.graduate_id(), graduate.version + 1, &event}}, now);
+  RETURN_IF_ERROR(Outbox::Write(s, {{event.graduate_id(), graduate.version + 1, &event}}, now));
+  return ResyncDestination(s, graduate, now);
+}
+
+absl::Status Graduates::ResyncDestination(db::Session& s, const GraduateRow& graduate, absl::Time now) {
+  ASSIGN_OR_RETURN(auto ledger, LedgerRepository::Find(s, graduate.id, /*for_update=*/true));
+  // Nothing was ever sent for a graduate without a ledger version.
+  if (!ledger || ledger->ledger_version == 0) return absl::OkStatus();
+  RETURN_IF_ERROR(LedgerRepository::BumpLedgerVersion(s, graduate.id, now));
+  const int64_t version = ledger->ledger_version + 1;
+  if (ledger->state == kLedgerEffective && ledger->destination) {
+    v1::DestinationCommitted committed;
+    committed.set_graduate_id(std::to_string(graduate.id));
+    committed.set_school_id(std::to_string(graduate.school_id));
+    committed.set_class_year(graduate.class_year);
+    committed.set_ledger_version(version);
+    committed.set_flow(static_cast<v1::Flow>(ledger->holder_flow));
+    committed.set_record_id(ledger->holder_record_id);
+    *committed.mutable_destination() = *ledger->destination;
+    return Outbox::Write(s, {{committed.graduate_id(), version, &committed}}, now);
+  }
+  // The last change was a void (or the entry is claimed again): the EMS gets 待就业 once more.
+  v1::DestinationVoided voided;
+  voided.set_graduate_id(std::to_string(graduate.id));
+  voided.set_school_id(std::to_string(graduate.school_id));
+  voided.set_class_year(graduate.class_year);
+  voided.set_ledger_version(version);
+  return Outbox::Write(s, {{voided.graduate_id(), version, &voided}}, now);
 }
 
 absl::StatusOr<int> Graduates::RestoreDue(int limit, absl::Duration retry_after) {

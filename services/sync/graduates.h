@@ -1,6 +1,7 @@
 // The roster as the console shows it (学生名单管理, 失效信息管理): lists, the detail of one
 // graduate, and the restore of invalidated graduates, at once (恢复网签数据) or when their
-// restore time has come.
+// restore time has come. A restore brings back the graduate's records as they were and sends its
+// ledger entry to the EMS again.
 //
 // Personal data: ID numbers and phone numbers are masked in lists and details. A caller with
 // 读写 may request them in full on a detail. Each such view writes an audit entry (who, when,
@@ -50,6 +51,9 @@ class Graduates {
   // Restores `graduate`, locked by the caller, in `session`: state, events. `immediate` for
   // 恢复网签数据.
   absl::Status Restore(db::Session& session, const GraduateRow& graduate, bool immediate, absl::Time now);
+  // Sends the graduate's ledger entry to the EMS again at the next ledger version, because the
+  // EMS may have dropped it with the removal. Nothing is sent for a graduate never sent.
+  absl::Status ResyncDestination(db::Session& session, const GraduateRow& graduate, absl::Time now);
 
   db::Pool& pool_;
   const Clock& clock_;

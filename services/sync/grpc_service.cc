@@ -38,6 +38,9 @@ QUXIANG_SYNC_RPC_IMPL(ledger, ClaimGraduate, ClaimGraduateRequest, LedgerEntry)
 QUXIANG_SYNC_RPC_IMPL(ledger, ReleaseClaim, ReleaseClaimRequest, LedgerEntry)
 QUXIANG_SYNC_RPC_IMPL(ledger, CommitDestination, CommitDestinationRequest, LedgerEntry)
 QUXIANG_SYNC_RPC_IMPL(ledger, VoidDestination, VoidDestinationRequest, LedgerEntry)
+QUXIANG_SYNC_RPC_IMPL(reconciliation, ReconcileWithEms, ReconcileWithEmsRequest, ReconciliationRun)
+QUXIANG_SYNC_RPC_IMPL(reconciliation, ListReconciliationDifferences, ListReconciliationDifferencesRequest,
+                      ListReconciliationDifferencesResponse)
 
 #undef QUXIANG_SYNC_RPC_IMPL
 

@@ -8,6 +8,7 @@
 #include "services/sync/eligibility.h"
 #include "services/sync/graduates.h"
 #include "services/sync/ledger.h"
+#include "services/sync/reconciliation.h"
 
 namespace quxiang::sync {
 
@@ -17,6 +18,7 @@ struct SyncDomain {
   CodeTableCatalog* code_tables = nullptr;
   EligibilityChecks* eligibility = nullptr;
   Ledger* ledger = nullptr;
+  Reconciliation* reconciliation = nullptr;
 };
 
 class SyncGrpcService final : public v1::SyncService::CallbackService {
@@ -37,6 +39,9 @@ class SyncGrpcService final : public v1::SyncService::CallbackService {
   QUXIANG_SYNC_RPC(ReleaseClaim, ReleaseClaimRequest, LedgerEntry)
   QUXIANG_SYNC_RPC(CommitDestination, CommitDestinationRequest, LedgerEntry)
   QUXIANG_SYNC_RPC(VoidDestination, VoidDestinationRequest, LedgerEntry)
+  QUXIANG_SYNC_RPC(ReconcileWithEms, ReconcileWithEmsRequest, ReconciliationRun)
+  QUXIANG_SYNC_RPC(ListReconciliationDifferences, ListReconciliationDifferencesRequest,
+                   ListReconciliationDifferencesResponse)
 #undef QUXIANG_SYNC_RPC
 
  private:

@@ -13,11 +13,13 @@
 #include "libs/server/server.h"
 #include "libs/status/error.h"
 #include "services/sync/accounts_relay.h"
+#include "services/sync/ems_relay.h"
 #include "services/sync/background_job.h"
 #include "services/sync/graduates.h"
 #include "services/sync/grpc_clients.h"
 #include "services/sync/grpc_service.h"
 #include "services/sync/migrations.h"
+#include "services/sync/reconciliation.h"
 #include "services/sync/roster_feed.h"
 #include "spdlog/spdlog.h"
 
@@ -31,6 +33,8 @@ ABSL_FLAG(absl::Duration, restore_delay, absl::Hours(1),
 ABSL_FLAG(absl::Duration, roster_poll_interval, absl::Seconds(5), "Pause between polls of the EMS roster changes.");
 ABSL_FLAG(absl::Duration, restore_interval, absl::Minutes(1), "Pause between runs of the restore job.");
 ABSL_FLAG(absl::Duration, relay_interval, absl::Seconds(1), "Pause between runs of the outbox relays.");
+ABSL_FLAG(absl::Duration, reconcile_interval, absl::Hours(24),
+          "Pause between reconciliations of every school's ledger with the EMS.");
 
 namespace {
 
@@ -90,6 +94,8 @@ int main(int argc, char** argv) {
   // a ClaimChecker; none runs until then.
   quxiang::sync::Ledger ledger(**pool, clock);
   quxiang::sync::AccountsRelay accounts_relay(**pool, accounts, clock);
+  quxiang::sync::EmsRelay ems_relay(**pool, ems, clock);
+  quxiang::sync::Reconciliation reconciliation(**pool, ems, clock);
 
   quxiang::sync::BackgroundJob roster_job("roster feed", absl::GetFlag(FLAGS_roster_poll_interval),
                                           [&] { return feed.Run().status(); });
@@ -98,6 +104,11 @@ int main(int argc, char** argv) {
   });
   quxiang::sync::BackgroundJob accounts_relay_job("accounts relay", absl::GetFlag(FLAGS_relay_interval),
                                                   [&] { return accounts_relay.DeliverOnce().status(); });
+  quxiang::sync::BackgroundJob ems_relay_job("EMS relay", absl::GetFlag(FLAGS_relay_interval),
+                                             [&] { return ems_relay.DeliverOnce().status(); });
+  quxiang::sync::BackgroundJob reconcile_job("EMS reconciliation", absl::GetFlag(FLAGS_reconcile_interval), [&] {
+    return reconciliation.ReconcileAllSchools(absl::Minutes(5)).status();
+  });
 
   quxiang::server::RuntimeOptions runtime_options = quxiang::server::RuntimeOptionsFromFlags();
   runtime_options.verifier = verifier->get();
@@ -107,12 +118,17 @@ int main(int argc, char** argv) {
   domain.code_tables = &code_tables;
   domain.eligibility = &eligibility;
   domain.ledger = &ledger;
+  domain.reconciliation = &reconciliation;
   quxiang::sync::SyncGrpcService service(domain, runtime);
   int exit_code = quxiang::server::Serve(quxiang::server::ServeOptionsFromFlags(), {&service}, runtime, [&] {
     roster_job.Start();
     restore_job.Start();
     accounts_relay_job.Start();
+    ems_relay_job.Start();
+    reconcile_job.Start();
   });
+  reconcile_job.Stop();
+  ems_relay_job.Stop();
   accounts_relay_job.Stop();
   restore_job.Stop();
   roster_job.Stop();

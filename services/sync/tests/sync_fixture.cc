@@ -267,11 +267,13 @@ std::unique_ptr<SyncStack> SyncStack::Start(const std::string& name, std::string
   stack->code_tables_ = std::make_unique<CodeTableCatalog>(stack->clock_);
   stack->eligibility_ = std::make_unique<EligibilityChecks>(*stack->pool_, stack->clock_);
   stack->ledger_ = std::make_unique<Ledger>(*stack->pool_, stack->clock_);
+  stack->reconciliation_ = std::make_unique<Reconciliation>(*stack->pool_, *stack->ems_client_, stack->clock_);
   RelayOptions relay_options;
   relay_options.initial_backoff = absl::Seconds(1);
   relay_options.max_backoff = absl::Seconds(8);
   stack->accounts_relay_ =
       std::make_unique<AccountsRelay>(*stack->pool_, *stack->accounts_client_, stack->clock_, relay_options);
+  stack->ems_relay_ = std::make_unique<EmsRelay>(*stack->pool_, *stack->ems_client_, stack->clock_, relay_options);
 
   server::RuntimeOptions runtime_options;
   runtime_options.worker_threads = 8;
@@ -282,6 +284,7 @@ std::unique_ptr<SyncStack> SyncStack::Start(const std::string& name, std::string
   domain.code_tables = stack->code_tables_.get();
   domain.eligibility = stack->eligibility_.get();
   domain.ledger = stack->ledger_.get();
+  domain.reconciliation = stack->reconciliation_.get();
   stack->service_ = std::make_unique<SyncGrpcService>(domain, *stack->runtime_);
   int grpc_port = 0;
   stack->server_ = StartServer(stack->service_.get(), &grpc_port);

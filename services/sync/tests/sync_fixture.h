@@ -29,9 +29,11 @@
 #include "services/accounts/grpc_service.h"
 #include "services/accounts/service_identities.h"
 #include "services/sync/accounts_relay.h"
+#include "services/sync/ems_relay.h"
 #include "services/sync/graduates.h"
 #include "services/sync/grpc_clients.h"
 #include "services/sync/grpc_service.h"
+#include "services/sync/reconciliation.h"
 #include "services/sync/roster_feed.h"
 #include "tools/ems-simulator/grpc_service.h"
 #include "tools/ems-simulator/simulator.h"
@@ -95,6 +97,8 @@ class SyncStack {
   RosterFeed& feed() { return *feed_; }
   Graduates& graduates() { return *graduates_; }
   Ledger& ledger() { return *ledger_; }
+  EmsRelay& ems_relay() { return *ems_relay_; }
+  Reconciliation& reconciliation() { return *reconciliation_; }
   AccountsRelay& accounts_relay() { return *accounts_relay_; }
   accounts::Accounts& accounts() { return *accounts_; }
   db::Pool& accounts_pool() { return *accounts_pool_; }
@@ -151,6 +155,8 @@ class SyncStack {
   std::unique_ptr<CodeTableCatalog> code_tables_;
   std::unique_ptr<EligibilityChecks> eligibility_;
   std::unique_ptr<Ledger> ledger_;
+  std::unique_ptr<EmsRelay> ems_relay_;
+  std::unique_ptr<Reconciliation> reconciliation_;
   std::unique_ptr<AccountsRelay> accounts_relay_;
   std::unique_ptr<server::Runtime> runtime_;
   std::unique_ptr<SyncGrpcService> service_;
