@@ -276,7 +276,7 @@ absl::Status Accounts::BootstrapOperator(const std::string& password) {
   RequestInfo info;
   info.method = "bootstrap";
   info.deadline = absl::Now() + absl::Seconds(30);
-  return pool_.Transaction(info.deadline, [&](db::Session& s) -> absl::Status {
+  absl::Status created = pool_.Transaction(info.deadline, [&](db::Session& s) -> absl::Status {
     ASSIGN_OR_RETURN(auto existing, Repository::FindUserByUsername(s, kOperatorUsername));
     if (existing) return absl::OkStatus();
     UserRecord user;
@@ -292,6 +292,13 @@ absl::Status Accounts::BootstrapOperator(const std::string& password) {
     spdlog::info("created the operator account (user {})", id);
     return Audit(s, info, 0, "", "OPERATOR_BOOTSTRAPPED", "user", std::to_string(id), "", "");
   });
+  // Replicas that start together on an empty database all find no operator; the ones that lose
+  // the insert find it created by another, which is the outcome they wanted.
+  if (db::IsDuplicateKey(created)) {
+    spdlog::info("the operator account was created by another replica");
+    return absl::OkStatus();
+  }
+  return created;
 }
 
 absl::StatusOr<std::string> Accounts::IssueIdentityToken(db::Session& s, const UserRecord& user,

@@ -24,7 +24,8 @@ ABSL_FLAG(std::string, port_file, "",
 ABSL_FLAG(std::string, backends,
           "quxiang.accounts.v1.AccountsService=127.0.0.1:50051",
           "Comma-separated Service=target pairs: the full gRPC service name and its address "
-          "(host:port or dns:///host:port).");
+          "(host:port, dns:///host:port, or an address list such as "
+          "ipv4:127.0.0.1:50051,127.0.0.1:50052).");
 ABSL_FLAG(std::string, web_root, "web/placeholder",
           "Folder of the built web console, served for every path outside /v1.");
 ABSL_FLAG(int, threads, 2, "Number of HTTP I/O threads.");

@@ -53,7 +53,9 @@ Process& OpsStack::Launch(const std::string& name, const std::string& binary, st
 }
 
 Process& OpsStack::LaunchAccounts(const std::string& name, const std::vector<std::string>& extra_args) {
-  std::vector<std::string> args = {"--grpc_port=0",
+  // A short drain keeps the teardown quick; a test that needs another passes its own, and the
+  // last occurrence of a flag wins.
+  std::vector<std::string> args = {"--grpc_port=0", "--drain_delay_ms=100",
                                    "--token_private_key_file=" + folder_ + "/private.pem",
                                    "--token_public_key_files=" + folder_ + "/public.pem",
                                    "--operator_password_file=" + folder_ + "/operator"};
@@ -67,7 +69,8 @@ Process* OpsStack::LaunchWarning(const std::vector<std::string>& extra_args) {
   if (access(binary.c_str(), X_OK) != 0) return nullptr;
   // The warning service owns a schema of its own.
   warning_database_ = quxiang::testing::TestDatabase::Create("ops_warning");
-  std::vector<std::string> args = {"--grpc_port=0", "--token_public_key_files=" + folder_ + "/public.pem"};
+  std::vector<std::string> args = {"--grpc_port=0", "--drain_delay_ms=100",
+                                   "--token_public_key_files=" + folder_ + "/public.pem"};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   return &Launch("warning", binary, args, warning_database_->Environment());
 }
