@@ -86,7 +86,8 @@ def main():
                 checks += 1
                 row = rows.get(source, {}).get(flag)
                 if row is None:
-                    failures.append(f"--{flag} of {source} has no row under a heading that names `{source}`")
+                    failures.append(f"--{flag} of {source} has no row in {args.doc} under a heading that "
+                                    f"names `{source}`: add one with its environment variable and default")
                     continue
                 if row[0] != flag.upper():
                     failures.append(f"--{flag} of {source}: environment variable {row[0]!r}, expected {flag.upper()!r}")
