@@ -13,6 +13,7 @@
 #include "services/sync/ledger_repository.h"
 #include "services/sync/outbox.h"
 #include "services/sync/roster_record.h"
+#include "services/sync/statistics_counters.h"
 #include "spdlog/spdlog.h"
 
 namespace quxiang::sync {
@@ -255,6 +256,15 @@ absl::Status Graduates::Restore(db::Session& s, const GraduateRow& graduate, boo
   if (!restored) {
     return FailedPrecondition("GRADUATE_NOT_INVALIDATED", "该毕业生未失效，无需恢复。",
                               {{"graduate_id", std::to_string(graduate.id)}});
+  }
+  // The graduate counts in the statistics again, with its ledger entry as it was.
+  ASSIGN_OR_RETURN(auto ledger, LedgerRepository::Find(s, graduate.id, /*for_update=*/true));
+  if (ledger) {
+    GraduateRow active = graduate;
+    active.state = kStateActive;
+    CounterDelta delta;
+    delta.Add(active, *ledger, +1);
+    RETURN_IF_ERROR(delta.Apply(s));
   }
 
   v1::GraduateRestored event;

@@ -41,6 +41,8 @@ QUXIANG_SYNC_RPC_IMPL(ledger, VoidDestination, VoidDestinationRequest, LedgerEnt
 QUXIANG_SYNC_RPC_IMPL(reconciliation, ReconcileWithEms, ReconcileWithEmsRequest, ReconciliationRun)
 QUXIANG_SYNC_RPC_IMPL(reconciliation, ListReconciliationDifferences, ListReconciliationDifferencesRequest,
                       ListReconciliationDifferencesResponse)
+QUXIANG_SYNC_RPC_IMPL(statistics, GetStatistics, GetStatisticsRequest, Statistics)
+QUXIANG_SYNC_RPC_IMPL(statistics, RecountStatistics, RecountStatisticsRequest, RecountStatisticsResponse)
 
 #undef QUXIANG_SYNC_RPC_IMPL
 

@@ -9,6 +9,7 @@
 #include "services/sync/graduates.h"
 #include "services/sync/ledger.h"
 #include "services/sync/reconciliation.h"
+#include "services/sync/statistics.h"
 
 namespace quxiang::sync {
 
@@ -19,6 +20,7 @@ struct SyncDomain {
   EligibilityChecks* eligibility = nullptr;
   Ledger* ledger = nullptr;
   Reconciliation* reconciliation = nullptr;
+  Statistics* statistics = nullptr;
 };
 
 class SyncGrpcService final : public v1::SyncService::CallbackService {
@@ -42,6 +44,8 @@ class SyncGrpcService final : public v1::SyncService::CallbackService {
   QUXIANG_SYNC_RPC(ReconcileWithEms, ReconcileWithEmsRequest, ReconciliationRun)
   QUXIANG_SYNC_RPC(ListReconciliationDifferences, ListReconciliationDifferencesRequest,
                    ListReconciliationDifferencesResponse)
+  QUXIANG_SYNC_RPC(GetStatistics, GetStatisticsRequest, Statistics)
+  QUXIANG_SYNC_RPC(RecountStatistics, RecountStatisticsRequest, RecountStatisticsResponse)
 #undef QUXIANG_SYNC_RPC
 
  private:

@@ -11,6 +11,7 @@
 #include "services/sync/authorization.h"
 #include "services/sync/eligibility.h"
 #include "services/sync/outbox.h"
+#include "services/sync/statistics_counters.h"
 #include "spdlog/spdlog.h"
 
 namespace quxiang::sync {
@@ -172,6 +173,12 @@ absl::Status Ledger::Write(
     RETURN_IF_ERROR(change(s, *graduate, *ledger, now));
     ASSIGN_OR_RETURN(auto after, LedgerRepository::Find(s, graduate_id));
     if (!after) return Internal("LEDGER_ROW_MISSING", absl::StrCat("graduate ", graduate_id, " has no ledger row"));
+    // Commits and voids move the graduate to another destination counter; claims and releases
+    // cancel out.
+    CounterDelta delta;
+    delta.Add(*graduate, *ledger, -1);
+    delta.Add(*graduate, *after, +1);
+    if (!delta.empty()) RETURN_IF_ERROR(delta.Apply(s));
     *response = LedgerEntryOf(*after);
     return absl::OkStatus();
   });

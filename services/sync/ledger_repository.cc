@@ -75,13 +75,15 @@ absl::StatusOr<std::optional<LedgerRow>> LedgerRepository::Find(db::Session& s, 
 }
 
 absl::StatusOr<std::vector<LedgerRow>> LedgerRepository::FindMany(db::Session& s,
-                                                                  const std::vector<int64_t>& graduate_ids) {
+                                                                  const std::vector<int64_t>& graduate_ids,
+                                                                  bool lock_shared) {
   std::vector<LedgerRow> ledgers;
   for (const auto& slice : Slices(graduate_ids)) {
     std::vector<Param> params;
     AppendPaddedList(slice, params);
     ASSIGN_OR_RETURN(auto rows, s.Query(absl::StrCat("SELECT ", kLedgerColumns, " FROM ledger WHERE graduate_id IN (",
-                                                     Placeholders(params.size()), ")"),
+                                                     Placeholders(params.size()), ")",
+                                                     lock_shared ? " LOCK IN SHARE MODE" : ""),
                                         params));
     ASSIGN_OR_RETURN(auto found, LedgersFromRows(rows));
     for (auto& ledger : found) ledgers.push_back(std::move(ledger));

@@ -40,7 +40,10 @@ class LedgerRepository {
   static absl::Status InsertMissing(db::Session& s, const std::vector<int64_t>& graduate_ids, absl::Time now);
 
   static absl::StatusOr<std::optional<LedgerRow>> Find(db::Session& s, int64_t graduate_id, bool for_update = false);
-  static absl::StatusOr<std::vector<LedgerRow>> FindMany(db::Session& s, const std::vector<int64_t>& graduate_ids);
+  // The rows of `graduate_ids`; `lock_shared` reads them with a shared lock, which also reads the
+  // latest committed rows instead of the transaction's snapshot.
+  static absl::StatusOr<std::vector<LedgerRow>> FindMany(db::Session& s, const std::vector<int64_t>& graduate_ids,
+                                                         bool lock_shared = false);
 
   // NONE → CLAIMED by (flow, record); false when the row is not NONE.
   static absl::StatusOr<bool> Claim(db::Session& s, int64_t graduate_id, int flow, const std::string& record_id,

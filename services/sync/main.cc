@@ -21,6 +21,7 @@
 #include "services/sync/migrations.h"
 #include "services/sync/reconciliation.h"
 #include "services/sync/roster_feed.h"
+#include "services/sync/statistics.h"
 #include "spdlog/spdlog.h"
 
 ABSL_FLAG(std::string, ems_address, "", "host:port of the EMS (EmsService); required.");
@@ -96,6 +97,7 @@ int main(int argc, char** argv) {
   quxiang::sync::AccountsRelay accounts_relay(**pool, accounts, clock);
   quxiang::sync::EmsRelay ems_relay(**pool, ems, clock);
   quxiang::sync::Reconciliation reconciliation(**pool, ems, clock);
+  quxiang::sync::Statistics statistics(**pool, clock);
 
   quxiang::sync::BackgroundJob roster_job("roster feed", absl::GetFlag(FLAGS_roster_poll_interval),
                                           [&] { return feed.Run().status(); });
@@ -119,6 +121,7 @@ int main(int argc, char** argv) {
   domain.eligibility = &eligibility;
   domain.ledger = &ledger;
   domain.reconciliation = &reconciliation;
+  domain.statistics = &statistics;
   quxiang::sync::SyncGrpcService service(domain, runtime);
   int exit_code = quxiang::server::Serve(quxiang::server::ServeOptionsFromFlags(), {&service}, runtime, [&] {
     roster_job.Start();

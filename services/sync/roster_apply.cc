@@ -10,6 +10,7 @@
 #include "services/sync/ledger_repository.h"
 #include "services/sync/outbox.h"
 #include "services/sync/roster_record.h"
+#include "services/sync/statistics_counters.h"
 #include "spdlog/spdlog.h"
 
 namespace quxiang::sync {
@@ -293,6 +294,7 @@ absl::Status RosterApplier::WriteSchool(const SchoolRow& school, std::map<std::s
   if (!cancel_restore.empty()) {
     RETURN_IF_ERROR(GraduateRepository::SetRestoreDue(session_, cancel_restore, std::nullopt, now_));
   }
+  RETURN_IF_ERROR(UpdateCounters(graduates, after));
   counts->invalidated += static_cast<int64_t>(invalidate.size());
   counts->restores_scheduled += static_cast<int64_t>(schedule_restore.size());
   counts->restores_cancelled += static_cast<int64_t>(cancel_restore.size());
@@ -340,6 +342,30 @@ absl::Status RosterApplier::WriteSchool(const SchoolRow& school, std::map<std::s
     payloads_.push_back(std::move(payload));
   }
   return absl::OkStatus();
+}
+
+absl::Status RosterApplier::UpdateCounters(const std::map<std::string, Simulated>& graduates,
+                                           const std::map<std::string, GraduateRow>& after) {
+  // The ledger rows of the page's graduates, under a shared lock: a ledger change of one of them
+  // would need the graduate's row, which this transaction has locked.
+  std::vector<int64_t> ids;
+  for (const auto& [id_number, row] : after) ids.push_back(row.id);
+  if (ids.empty()) return absl::OkStatus();
+  ASSIGN_OR_RETURN(auto ledgers, LedgerRepository::FindMany(session_, ids, /*lock_shared=*/true));
+  std::map<int64_t, LedgerRow> ledger_by_graduate;
+  for (auto& ledger : ledgers) ledger_by_graduate[ledger.graduate_id] = std::move(ledger);
+
+  CounterDelta delta;
+  for (const auto& [id_number, graduate] : graduates) {
+    auto row = after.find(id_number);
+    if (!graduate.exists || row == after.end()) continue;
+    const LedgerRow& ledger = ledger_by_graduate[row->second.id];
+    if (graduate.before) delta.Add(*graduate.before, ledger, -1);
+    GraduateRow now = row->second;
+    now.state = graduate.state;
+    delta.Add(now, ledger, +1);
+  }
+  return delta.Apply(session_);
 }
 
 absl::Status RosterApplier::Finish() {

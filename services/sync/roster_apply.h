@@ -81,6 +81,10 @@ class RosterApplier {
                                              const ems::v1::RosterGraduate& record) const;
   absl::Status WriteSchool(const SchoolRow& school, std::map<std::string, Simulated>& graduates,
                            RosterCounts* counts);
+  // Moves the statistics counters from each graduate's state before the page to its state
+  // after it; `after` holds the rows by ID number with their records after the page.
+  absl::Status UpdateCounters(const std::map<std::string, Simulated>& graduates,
+                              const std::map<std::string, GraduateRow>& after);
 
   db::Session& session_;
   const absl::Time now_;

@@ -157,6 +157,7 @@ class SyncStack {
   std::unique_ptr<Ledger> ledger_;
   std::unique_ptr<EmsRelay> ems_relay_;
   std::unique_ptr<Reconciliation> reconciliation_;
+  std::unique_ptr<Statistics> statistics_;
   std::unique_ptr<AccountsRelay> accounts_relay_;
   std::unique_ptr<server::Runtime> runtime_;
   std::unique_ptr<SyncGrpcService> service_;
