@@ -86,7 +86,7 @@ bool IsKind(const RequestInfo& info, PrincipalKind kind) {
 }
 
 // Staff of `school_id` with at least `minimum` on 基本信息和就业信息, or the operator.
-// Checked before any lookup, so another school's ids get the same answer whether or not they
+// Checked before any lookup, so another school's ids get the same error whether or not they
 // exist.
 absl::Status RequireSchoolStaff(const RequestInfo& info, const std::string& school_id, Access minimum,
                                 bool school_users_only) {
@@ -292,8 +292,8 @@ absl::Status Accounts::BootstrapOperator(const std::string& password) {
     spdlog::info("created the operator account (user {})", id);
     return Audit(s, info, 0, "", "OPERATOR_BOOTSTRAPPED", "user", std::to_string(id), "", "");
   });
-  // Replicas that start together on an empty database all find no operator; the ones that lose
-  // the insert find it created by another, which is the outcome they wanted.
+  // Replicas that start together on an empty database all find no operator. The ones that lose
+  // the insert race find it created by another replica, which is the outcome they need.
   if (db::IsDuplicateKey(created)) {
     spdlog::info("the operator account was created by another replica");
     return absl::OkStatus();
@@ -653,7 +653,7 @@ absl::Status Accounts::GetSchool(const RequestInfo& info, const v1::GetSchoolReq
   if (!ParseId(request.school_id(), &id)) return SchoolOutOfScope();
   return pool_.Run(info.deadline, [&](db::Session& s) -> absl::Status {
     ASSIGN_OR_RETURN(auto school, Repository::FindSchool(s, id));
-    // A province user asking for another province's school gets the answer of a missing one.
+    // A province user asking for another province's school gets the error of a missing one.
     if (!school || (province_user && school->province_code != caller.province_code())) return SchoolOutOfScope();
     ASSIGN_OR_RETURN(auto province, Repository::FindProvince(s, school->province_code));
     response->set_id(std::to_string(school->id));
