@@ -104,6 +104,20 @@ qx_keys() {
     chmod 600 "$dir/token-private.pem"
   fi
   export TOKEN_PRIVATE_KEY_FILE="$dir/token-private.pem" TOKEN_PUBLIC_KEY_FILES="$dir/token-public.pem"
+
+  # The secret with which sync gets its SERVICE token from accounts, and the file of secret
+  # digests (name:sha256hex) that accounts checks it against.
+  if [ ! -s "$dir/sync-secret" ]; then
+    (umask 077 && openssl rand -hex 32 >"$dir/sync-secret") || qx_die "openssl rand failed"
+  fi
+  (umask 077 && printf 'sync:%s\n' "$(tr -d '\n' <"$dir/sync-secret" | sha256sum | cut -d' ' -f1)" \
+    >"$dir/service-secrets")
+  # The HMAC key under which accounts stores digests of graduates' ID numbers.
+  if [ ! -s "$dir/graduate-identity-key" ]; then
+    (umask 077 && openssl rand -hex 32 >"$dir/graduate-identity-key") || qx_die "openssl rand failed"
+  fi
+  export SYNC_SECRET_FILE="$dir/sync-secret" SERVICE_SECRETS_FILE="$dir/service-secrets" \
+    GRADUATE_IDENTITY_KEY_FILE="$dir/graduate-identity-key"
 }
 
 # Stops every process this script started, the database last.

@@ -77,4 +77,27 @@ QUXIANG_SERVICE_IDENTITIES_RPC_IMPL(LookupSchools, LookupSchoolsRequest, LookupS
 
 #undef QUXIANG_SERVICE_IDENTITIES_RPC_IMPL
 
+// The methods of GraduateAccounts, when the service was given one.
+#define QUXIANG_GRADUATE_ACCOUNTS_RPC_IMPL(Method, Request, Response, AuthMode)                           \
+  grpc::ServerUnaryReactor* AccountsGrpcService::Method(                                                   \
+      grpc::CallbackServerContext* context, const v1::Request* request, v1::Response* response) {         \
+    return runtime_.Handle<v1::Request, v1::Response>(                                                     \
+        context, request, response, "/quxiang.accounts.v1.AccountsService/" #Method, AuthMode,            \
+        [this](server::CallContext& call, const v1::Request& r, v1::Response* out) {                       \
+          if (graduate_accounts_ == nullptr) {                                                             \
+            return absl::UnimplementedError(#Method " needs --graduate_identity_key_file");               \
+          }                                                                                                \
+          return graduate_accounts_->Method(ToRequestInfo(call), r, out);                                 \
+        });                                                                                                \
+  }
+
+QUXIANG_GRADUATE_ACCOUNTS_RPC_IMPL(UpsertGraduateAccounts, UpsertGraduateAccountsRequest,
+                                   UpsertGraduateAccountsResponse, server::Auth::kRequired)
+QUXIANG_GRADUATE_ACCOUNTS_RPC_IMPL(DisableGraduateAccounts, DisableGraduateAccountsRequest,
+                                   DisableGraduateAccountsResponse, server::Auth::kRequired)
+QUXIANG_GRADUATE_ACCOUNTS_RPC_IMPL(ActivateGraduateAccount, ActivateGraduateAccountRequest, User,
+                                   server::Auth::kPublic)
+
+#undef QUXIANG_GRADUATE_ACCOUNTS_RPC_IMPL
+
 }  // namespace quxiang::accounts

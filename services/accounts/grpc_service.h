@@ -5,15 +5,21 @@
 #include "libs/server/server.h"
 #include "quxiang/accounts/v1/accounts.grpc.pb.h"
 #include "services/accounts/accounts.h"
+#include "services/accounts/graduate_accounts.h"
 #include "services/accounts/service_identities.h"
 
 namespace quxiang::accounts {
 
 class AccountsGrpcService final : public v1::AccountsService::CallbackService {
  public:
-  // Without `service_identities`, IssueServiceToken and LookupSchools answer UNIMPLEMENTED.
-  AccountsGrpcService(Accounts& accounts, server::Runtime& runtime, ServiceIdentities* service_identities = nullptr)
-      : accounts_(accounts), runtime_(runtime), service_identities_(service_identities) {}
+  // Without `service_identities`, IssueServiceToken and LookupSchools return UNIMPLEMENTED, and
+  // without `graduate_accounts` the graduate account RPCs do.
+  AccountsGrpcService(Accounts& accounts, server::Runtime& runtime, ServiceIdentities* service_identities = nullptr,
+                      GraduateAccounts* graduate_accounts = nullptr)
+      : accounts_(accounts),
+        runtime_(runtime),
+        service_identities_(service_identities),
+        graduate_accounts_(graduate_accounts) {}
 
 #define QUXIANG_ACCOUNTS_RPC(Method, Request, Response)                                          \
   grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* context, const v1::Request* request, \
@@ -43,12 +49,16 @@ class AccountsGrpcService final : public v1::AccountsService::CallbackService {
   QUXIANG_ACCOUNTS_RPC(ListAuditEntries, ListAuditEntriesRequest, ListAuditEntriesResponse)
   QUXIANG_ACCOUNTS_RPC(IssueServiceToken, IssueServiceTokenRequest, IssueServiceTokenResponse)
   QUXIANG_ACCOUNTS_RPC(LookupSchools, LookupSchoolsRequest, LookupSchoolsResponse)
+  QUXIANG_ACCOUNTS_RPC(UpsertGraduateAccounts, UpsertGraduateAccountsRequest, UpsertGraduateAccountsResponse)
+  QUXIANG_ACCOUNTS_RPC(DisableGraduateAccounts, DisableGraduateAccountsRequest, DisableGraduateAccountsResponse)
+  QUXIANG_ACCOUNTS_RPC(ActivateGraduateAccount, ActivateGraduateAccountRequest, User)
 #undef QUXIANG_ACCOUNTS_RPC
 
  private:
   Accounts& accounts_;
   server::Runtime& runtime_;
   ServiceIdentities* service_identities_;
+  GraduateAccounts* graduate_accounts_;
 };
 
 }  // namespace quxiang::accounts

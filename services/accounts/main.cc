@@ -1,5 +1,6 @@
 // accounts: provinces, schools, departments, employers, users, sessions and identity tokens.
 #include <fstream>
+#include <memory>
 #include <sstream>
 
 #include "absl/flags/flag.h"
@@ -11,6 +12,7 @@
 #include "libs/server/server.h"
 #include "libs/status/error.h"
 #include "services/accounts/accounts.h"
+#include "services/accounts/graduate_accounts.h"
 #include "services/accounts/grpc_service.h"
 #include "services/accounts/migrations.h"
 #include "services/accounts/service_identities.h"
@@ -20,6 +22,9 @@ ABSL_FLAG(std::string, token_private_key_file, "", "Ed25519 private key (PEM) th
 ABSL_FLAG(std::string, operator_password_file, "",
           "File holding the password of the platform operator account created at first start; empty skips it.");
 ABSL_FLAG(int, identity_token_lifetime_seconds, 300, "Lifetime in seconds of an identity token.");
+ABSL_FLAG(std::string, graduate_identity_key_file, "",
+          "File whose first line is the HMAC key for graduates' ID number digests (32+ characters); empty disables "
+          "graduate accounts.");
 ABSL_FLAG(std::string, service_secrets_file, "",
           "File of the services that may get SERVICE tokens, one name:sha256hex(secret) per line; empty for none.");
 
@@ -71,6 +76,13 @@ int main(int argc, char** argv) {
   if (!service_secrets.ok()) return Fail(service_secrets.status(), "loading the service secrets");
   quxiang::accounts::ServiceIdentities service_identities(**pool, **signer, quxiang::Clock::Real(),
                                                           *std::move(service_secrets), options.identity_token_lifetime);
-  quxiang::accounts::AccountsGrpcService service(accounts, runtime, &service_identities);
+  std::unique_ptr<quxiang::accounts::GraduateAccounts> graduate_accounts;
+  if (!absl::GetFlag(FLAGS_graduate_identity_key_file).empty()) {
+    auto key = quxiang::accounts::LoadGraduateIdentityKey(absl::GetFlag(FLAGS_graduate_identity_key_file));
+    if (!key.ok()) return Fail(key.status(), "loading the graduate identity key");
+    graduate_accounts = std::make_unique<quxiang::accounts::GraduateAccounts>(**pool, quxiang::Clock::Real(),
+                                                                              *std::move(key), options);
+  }
+  quxiang::accounts::AccountsGrpcService service(accounts, runtime, &service_identities, graduate_accounts.get());
   return quxiang::server::Serve(quxiang::server::ServeOptionsFromFlags(), {&service}, runtime);
 }
