@@ -1,7 +1,12 @@
-// Delivers the roster's outbox events to the accounts service: the department names a roster
-// batch used (RosterDepartmentsSeen → UpsertDepartments), so that department accounts can be
-// created with those names. Each event is delivered at least once, with the event id as the
-// request id, so a redelivery changes nothing. A failed delivery is retried with exponential
+// Delivers the roster's outbox events to the accounts service:
+//   - the department names a roster batch used (RosterDepartmentsSeen → UpsertDepartments), so
+//     that department accounts can be created with those names;
+//   - the graduates whose roster entry changed, was invalidated or restored (GraduateRosterChanged,
+//     GraduateInvalidated, GraduateRestored): each ACTIVE one gets its login created, updated and
+//     enabled (UpsertGraduateAccounts), each invalidated one gets it disabled
+//     (DisableGraduateAccounts). The graduate's current row decides, so the order of its events
+//     does not matter and a redelivery changes nothing.
+// Each event is delivered at least once, and a failed delivery is retried with exponential
 // backoff.
 #ifndef QUXIANG_SERVICES_SYNC_ACCOUNTS_RELAY_H_
 #define QUXIANG_SERVICES_SYNC_ACCOUNTS_RELAY_H_
@@ -27,10 +32,13 @@ class AccountsRelay {
  public:
   AccountsRelay(db::Pool& pool, AccountsClient& accounts, const Clock& clock, RelayOptions options = {});
 
-  // Delivers the due events of one batch; returns how many were delivered.
+  // Delivers the due events of one batch of each kind; returns how many were delivered.
   absl::StatusOr<int> DeliverOnce();
 
  private:
+  absl::StatusOr<int> DeliverDepartments();
+  absl::StatusOr<int> DeliverGraduateLogins();
+
   db::Pool& pool_;
   AccountsClient& accounts_;
   const Clock& clock_;

@@ -118,4 +118,43 @@ absl::Status GrpcAccountsClient::UpsertDepartments(absl::Time deadline, const st
       deadline, [&](grpc::ClientContext& context) { return stub_->UpsertDepartments(&context, request, &response); });
 }
 
+absl::StatusOr<UpsertGraduateAccountsResult> GrpcAccountsClient::UpsertGraduateAccounts(
+    absl::Time deadline, const std::string& request_id, const std::vector<GraduateAccountInfo>& accounts) {
+  accounts::v1::UpsertGraduateAccountsRequest request;
+  request.set_request_id(request_id);
+  for (const auto& account : accounts) {
+    accounts::v1::GraduateAccount* out = request.add_accounts();
+    out->set_graduate_id(std::to_string(account.graduate_id));
+    out->set_school_id(std::to_string(account.school_id));
+    out->set_school_code(account.school_code);
+    out->set_student_number(account.student_number);
+    out->set_name(account.name);
+    out->set_id_number(account.id_number);
+  }
+  accounts::v1::UpsertGraduateAccountsResponse response;
+  absl::Status status = CallWithToken(deadline, [&](grpc::ClientContext& context) {
+    return stub_->UpsertGraduateAccounts(&context, request, &response);
+  });
+  if (!status.ok()) return status;
+  UpsertGraduateAccountsResult result;
+  result.created = response.created_count();
+  result.updated = response.updated_count();
+  result.unchanged = response.unchanged_count();
+  for (const auto& failure : response.failures()) result.failures.emplace_back(failure.graduate_id(), failure.reason());
+  return result;
+}
+
+absl::StatusOr<int> GrpcAccountsClient::DisableGraduateAccounts(absl::Time deadline, const std::string& request_id,
+                                                                const std::vector<int64_t>& graduate_ids) {
+  accounts::v1::DisableGraduateAccountsRequest request;
+  request.set_request_id(request_id);
+  for (int64_t id : graduate_ids) request.add_graduate_ids(std::to_string(id));
+  accounts::v1::DisableGraduateAccountsResponse response;
+  absl::Status status = CallWithToken(deadline, [&](grpc::ClientContext& context) {
+    return stub_->DisableGraduateAccounts(&context, request, &response);
+  });
+  if (!status.ok()) return status;
+  return response.disabled_count();
+}
+
 }  // namespace quxiang::sync

@@ -45,6 +45,10 @@ class GrpcAccountsClient final : public AccountsClient {
                                                                const std::vector<std::string>& codes) override;
   absl::Status UpsertDepartments(absl::Time deadline, const std::string& request_id, int64_t school_id,
                                  const std::vector<std::string>& names) override;
+  absl::StatusOr<UpsertGraduateAccountsResult> UpsertGraduateAccounts(
+      absl::Time deadline, const std::string& request_id, const std::vector<GraduateAccountInfo>& accounts) override;
+  absl::StatusOr<int> DisableGraduateAccounts(absl::Time deadline, const std::string& request_id,
+                                              const std::vector<int64_t>& graduate_ids) override;
 
  private:
   // Runs `call` with the service token. When accounts rejects the token (UNAUTHENTICATED, for

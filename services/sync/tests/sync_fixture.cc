@@ -244,12 +244,14 @@ std::unique_ptr<SyncStack> SyncStack::Start(const std::string& name, std::string
   stack->service_identities_ = std::make_unique<accounts::ServiceIdentities>(
       *stack->accounts_pool_, *stack->signer_, Clock::Real(),
       accounts::ServiceSecretDigests{{"sync", Sha256Hex(kSyncSecret)}}, absl::Minutes(5));
+  stack->graduate_accounts_ = std::make_unique<accounts::GraduateAccounts>(
+      *stack->accounts_pool_, Clock::Real(), "fixture-graduate-identity-key-0123456789abcdef");
   server::RuntimeOptions accounts_runtime_options;
   accounts_runtime_options.worker_threads = 4;
   accounts_runtime_options.verifier = stack->verifier_.get();
   stack->accounts_runtime_ = std::make_unique<server::Runtime>(accounts_runtime_options);
   stack->accounts_service_ = std::make_unique<accounts::AccountsGrpcService>(
-      *stack->accounts_, *stack->accounts_runtime_, stack->service_identities_.get());
+      *stack->accounts_, *stack->accounts_runtime_, stack->service_identities_.get(), stack->graduate_accounts_.get());
   int accounts_port = 0;
   stack->accounts_server_ = StartServer(stack->accounts_service_.get(), &accounts_port);
 

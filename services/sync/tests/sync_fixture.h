@@ -26,6 +26,7 @@
 #include "quxiang/common/v1/identity.pb.h"
 #include "quxiang/ems/v1/ems.pb.h"
 #include "services/accounts/accounts.h"
+#include "services/accounts/graduate_accounts.h"
 #include "services/accounts/grpc_service.h"
 #include "services/accounts/service_identities.h"
 #include "services/sync/accounts_relay.h"
@@ -101,6 +102,7 @@ class SyncStack {
   Reconciliation& reconciliation() { return *reconciliation_; }
   AccountsRelay& accounts_relay() { return *accounts_relay_; }
   accounts::Accounts& accounts() { return *accounts_; }
+  accounts::GraduateAccounts& graduate_accounts() { return *graduate_accounts_; }
   db::Pool& accounts_pool() { return *accounts_pool_; }
   int http_port() const { return http_port_; }
 
@@ -142,6 +144,7 @@ class SyncStack {
   // The accounts service.
   std::unique_ptr<accounts::Accounts> accounts_;
   std::unique_ptr<accounts::ServiceIdentities> service_identities_;
+  std::unique_ptr<accounts::GraduateAccounts> graduate_accounts_;
   std::unique_ptr<server::Runtime> accounts_runtime_;
   std::unique_ptr<accounts::AccountsGrpcService> accounts_service_;
   std::unique_ptr<grpc::Server> accounts_server_;
