@@ -1,5 +1,6 @@
 #include "services/sync/ems_relay.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -113,6 +114,14 @@ absl::StatusOr<int> EmsRelay::DeliverOnce() {
                  acknowledged, held);
   }
   return acknowledged;
+}
+
+absl::StatusOr<absl::Duration> EmsRelay::Lag() {
+  ASSIGN_OR_RETURN(auto oldest, pool_.Read<std::optional<absl::Time>>(absl::Now() + options_.call_timeout, [](db::Session& s) {
+    return Outbox::OldestUnsent(s, {kDestinationCommitted, kDestinationVoided});
+  }));
+  if (!oldest) return absl::ZeroDuration();
+  return std::max(absl::ZeroDuration(), clock_.Now() - *oldest);
 }
 
 }  // namespace quxiang::sync

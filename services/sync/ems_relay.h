@@ -27,6 +27,10 @@ class EmsRelay {
   // Delivers the due events of one batch in id order; returns how many the EMS acknowledged.
   absl::StatusOr<int> DeliverOnce();
 
+  // The time since the oldest ledger change that the EMS has not acknowledged; zero when it has
+  // every change.
+  absl::StatusOr<absl::Duration> Lag();
+
  private:
   db::Pool& pool_;
   EmsClient& ems_;

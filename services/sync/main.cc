@@ -10,6 +10,8 @@
 #include "libs/db/db.h"
 #include "libs/db/migrations.h"
 #include "libs/logging/logging.h"
+#include "libs/metrics/database_metrics.h"
+#include "libs/metrics/metrics.h"
 #include "libs/server/server.h"
 #include "libs/status/error.h"
 #include "services/sync/accounts_relay.h"
@@ -77,6 +79,14 @@ int main(int argc, char** argv) {
   if (!pool.ok()) return Fail(pool.status(), "connecting to the database");
   absl::Status migrated = quxiang::db::ApplyMigrations(**pool, quxiang::sync::Migrations());
   if (!migrated.ok()) return Fail(migrated, "applying migrations");
+  auto database_metrics =
+      quxiang::metrics::DatabaseMetrics::Register(quxiang::metrics::Registry::Default(), **pool, "sync");
+  quxiang::metrics::Gauge& ems_lag =
+      quxiang::metrics::Registry::Default()
+          .GetOrAddGauge("quxiang_ems_sync_lag_seconds",
+                         "Seconds since the oldest ledger change that the EMS has not acknowledged; "
+                         "0 when the EMS has every change.")
+          .WithLabels({});
 
   const quxiang::Clock& clock = quxiang::Clock::Real();
   quxiang::sync::GrpcEmsClient ems(
@@ -106,8 +116,12 @@ int main(int argc, char** argv) {
   });
   quxiang::sync::BackgroundJob accounts_relay_job("accounts relay", absl::GetFlag(FLAGS_relay_interval),
                                                   [&] { return accounts_relay.DeliverOnce().status(); });
-  quxiang::sync::BackgroundJob ems_relay_job("EMS relay", absl::GetFlag(FLAGS_relay_interval),
-                                             [&] { return ems_relay.DeliverOnce().status(); });
+  quxiang::sync::BackgroundJob ems_relay_job("EMS relay", absl::GetFlag(FLAGS_relay_interval), [&]() -> absl::Status {
+    absl::Status delivered = ems_relay.DeliverOnce().status();
+    absl::StatusOr<absl::Duration> lag = ems_relay.Lag();
+    if (lag.ok()) ems_lag.Set(absl::ToDoubleSeconds(*lag));
+    return delivered.ok() ? lag.status() : delivered;
+  });
   quxiang::sync::BackgroundJob reconcile_job("EMS reconciliation", absl::GetFlag(FLAGS_reconcile_interval), [&] {
     return reconciliation.ReconcileAllSchools(absl::Minutes(5)).status();
   });

@@ -118,6 +118,16 @@ absl::StatusOr<int64_t> Outbox::CountUnsent(db::Session& s, const std::vector<st
   return row ? row->Int64(0) : 0;
 }
 
+absl::StatusOr<std::optional<absl::Time>> Outbox::OldestUnsent(db::Session& s, const std::vector<std::string>& types) {
+  std::vector<Param> params;
+  AppendPaddedList(types, params);
+  ASSIGN_OR_RETURN(auto row, s.QueryOne(absl::StrCat("SELECT created_at FROM outbox WHERE sent_at IS NULL AND type IN (",
+                                                     Placeholders(params.size()), ") ORDER BY id LIMIT 1"),
+                                        params));
+  if (!row) return std::optional<absl::Time>();
+  return std::optional<absl::Time>(row->Time(0));
+}
+
 absl::Duration RetryBackoff(int attempts, absl::Duration initial, absl::Duration maximum) {
   absl::Duration delay = initial;
   for (int i = 0; i < attempts && delay < maximum; ++i) delay *= 2;

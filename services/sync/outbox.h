@@ -10,6 +10,7 @@
 #define QUXIANG_SERVICES_SYNC_OUTBOX_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -60,6 +61,8 @@ class Outbox {
   // Counts a failed attempt and sets the time of the next one.
   static absl::Status RecordFailure(db::Session& s, int64_t id, absl::Time next_attempt_at);
   static absl::StatusOr<int64_t> CountUnsent(db::Session& s, const std::vector<std::string>& types);
+  // The creation time of the oldest unsent event of `types`, or nullopt when all are sent.
+  static absl::StatusOr<std::optional<absl::Time>> OldestUnsent(db::Session& s, const std::vector<std::string>& types);
 };
 
 // The delay before attempt `attempts` + 1 of a delivery: `initial` doubled per failed attempt up

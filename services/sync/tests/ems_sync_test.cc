@@ -149,9 +149,16 @@ TEST_F(EmsSyncTest, QueuedChangesArriveInOrderAfterOutage) {
   EXPECT_EQ(during.upserts_received(), before.upserts_received());
   EXPECT_GT(during.injected_failures(), before.injected_failures());
   EXPECT_EQ(Unsent(), 20);
+  // The lag counts from the oldest unacknowledged change: 3 rounds of 10 seconds.
+  absl::StatusOr<absl::Duration> lag = stack_->ems_relay().Lag();
+  ASSERT_TRUE(lag.ok()) << lag.status();
+  EXPECT_GE(*lag, absl::Seconds(30));
 
   SetFaults(ems::v1::Faults());
   DrainRelay();
+  lag = stack_->ems_relay().Lag();
+  ASSERT_TRUE(lag.ok()) << lag.status();
+  EXPECT_EQ(*lag, absl::ZeroDuration());
 
   ems::v1::Stats after;
   std::map<std::string, ems::v1::GraduateDeliveryStats> delivered = DeliveryStats(code, &after);
