@@ -225,8 +225,8 @@ int Serve(const ServeOptions& options, const std::vector<grpc::Service*>& servic
     return 1;
   }
 
-  // NOTE: no process measures the EMS sync lag yet, so this stays 0 everywhere; the sync service
-  // is to set it from its ledger, and then only sync should export it.
+  // NOTE: only the sync service sets this gauge (from its outbox to the EMS). Every other process
+  // exports it as 0, because the registration here is shared by all gRPC services.
   metrics::Registry::Default()
       .GetOrAddGauge("quxiang_ems_sync_lag_seconds",
                      "Seconds since the oldest ledger change that the EMS has not acknowledged; "
