@@ -15,6 +15,7 @@
 #include "libs/identity/token.h"
 #include "libs/server/server.h"
 #include "libs/testing/http_client.h"
+#include "libs/testing/keys.h"
 #include "libs/testing/process.h"
 #include "libs/testing/test_database.h"
 #include "services/accounts/accounts.h"
@@ -22,13 +23,8 @@
 
 namespace quxiang::accounts::testing {
 
-struct KeyPair {
-  std::string private_pem;
-  std::string public_pem;
-};
-
-// A new Ed25519 key pair in PEM.
-KeyPair GenerateKeyPair();
+using ::quxiang::testing::GenerateKeyPair;
+using ::quxiang::testing::KeyPair;
 
 inline constexpr char kOperatorPassword[] = "Qx-Platform#2026";
 inline constexpr char kStaffPassword[] = "Staff#2026pass";

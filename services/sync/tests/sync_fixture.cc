@@ -1,7 +1,5 @@
 #include "services/sync/tests/sync_fixture.h"
 
-#include <openssl/evp.h>
-#include <openssl/pem.h>
 #include <openssl/sha.h>
 
 #include "absl/strings/ascii.h"
@@ -11,6 +9,7 @@
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "libs/db/migrations.h"
+#include "libs/testing/keys.h"
 #include "libs/validation/validation.h"
 #include "services/accounts/migrations.h"
 #include "services/sync/migrations.h"
@@ -18,28 +17,8 @@
 namespace quxiang::sync::testing {
 namespace {
 
-struct KeyPair {
-  std::string private_pem;
-  std::string public_pem;
-};
-
-KeyPair GenerateKeyPair() {
-  EVP_PKEY* key = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
-  BIO* private_bio = BIO_new(BIO_s_mem());
-  PEM_write_bio_PrivateKey(private_bio, key, nullptr, nullptr, 0, nullptr, nullptr);
-  BIO* public_bio = BIO_new(BIO_s_mem());
-  PEM_write_bio_PUBKEY(public_bio, key);
-  KeyPair pair;
-  char* data = nullptr;
-  long length = BIO_get_mem_data(private_bio, &data);
-  pair.private_pem.assign(data, length);
-  length = BIO_get_mem_data(public_bio, &data);
-  pair.public_pem.assign(data, length);
-  BIO_free(private_bio);
-  BIO_free(public_bio);
-  EVP_PKEY_free(key);
-  return pair;
-}
+using ::quxiang::testing::GenerateKeyPair;
+using ::quxiang::testing::KeyPair;
 
 std::string Sha256Hex(const std::string& text) {
   unsigned char digest[SHA256_DIGEST_LENGTH];

@@ -1,7 +1,5 @@
 #include "services/warning/tests/warning_fixture.h"
 
-#include <openssl/evp.h>
-#include <openssl/pem.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -33,24 +31,6 @@ common::v1::IdentityClaims StaffClaims(common::v1::PrincipalKind kind, const std
 }
 
 }  // namespace
-
-KeyPair GenerateKeyPair() {
-  EVP_PKEY* key = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
-  BIO* private_bio = BIO_new(BIO_s_mem());
-  PEM_write_bio_PrivateKey(private_bio, key, nullptr, nullptr, 0, nullptr, nullptr);
-  BIO* public_bio = BIO_new(BIO_s_mem());
-  PEM_write_bio_PUBKEY(public_bio, key);
-  KeyPair pair;
-  char* data = nullptr;
-  long length = BIO_get_mem_data(private_bio, &data);
-  pair.private_pem.assign(data, length);
-  length = BIO_get_mem_data(public_bio, &data);
-  pair.public_pem.assign(data, length);
-  BIO_free(private_bio);
-  BIO_free(public_bio);
-  EVP_PKEY_free(key);
-  return pair;
-}
 
 common::v1::IdentityClaims SchoolUser(const std::string& school_id, const std::string& user_id,
                                       common::v1::Access employment) {

@@ -16,6 +16,7 @@
 #include "libs/identity/token.h"
 #include "libs/server/server.h"
 #include "libs/testing/http_client.h"
+#include "libs/testing/keys.h"
 #include "libs/testing/process.h"
 #include "libs/testing/test_database.h"
 #include "quxiang/common/v1/identity.pb.h"
@@ -24,13 +25,8 @@
 
 namespace quxiang::warning::testing {
 
-struct KeyPair {
-  std::string private_pem;
-  std::string public_pem;
-};
-
-// A new Ed25519 key pair in PEM.
-KeyPair GenerateKeyPair();
+using ::quxiang::testing::GenerateKeyPair;
+using ::quxiang::testing::KeyPair;
 
 // Claims of test principals. `user_id` must be unique per principal, because idempotency keys
 // are scoped by it.
