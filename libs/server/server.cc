@@ -135,7 +135,7 @@ absl::Status Runtime::RunHandler(CallContext& call, const std::function<absl::St
   try {
     return body();
   } catch (const std::exception& error) {
-    // Handlers return statuses; an exception here is a bug, answered as INTERNAL, never a crash.
+    // Handlers return statuses, so an exception here is a bug. It becomes INTERNAL, never a crash.
     return Internal("UNCAUGHT_EXCEPTION", error.what());
   }
 }

@@ -44,7 +44,7 @@ enum class Auth {
   kPublic,
 };
 
-// What a handler knows about its call.
+// The call as a handler receives it.
 struct CallContext {
   std::string method;
   std::string request_id;

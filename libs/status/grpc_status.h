@@ -17,7 +17,7 @@ grpc::Status ToGrpcStatus(const absl::Status& status);
 
 absl::Status FromGrpcStatus(const grpc::Status& status);
 
-// The HTTP status the gateway answers for a gRPC code, as grpc-gateway and Envoy map them.
+// The HTTP status the gateway returns for a gRPC code, as grpc-gateway and Envoy map them.
 int HttpStatusForGrpcCode(grpc::StatusCode code);
 
 }  // namespace quxiang

@@ -25,7 +25,7 @@ namespace quxiang::accounts {
 
 namespace v1 = ::quxiang::accounts::v1;
 
-// The call as the domain sees it, without gRPC types, so that tests can call the domain directly.
+// The call as the domain receives it, without gRPC types, so that tests can call the domain directly.
 struct RequestInfo {
   // Null for calls without an identity token (Login, RegisterEmployer, RefreshIdentityToken).
   const identity::Principal* principal = nullptr;

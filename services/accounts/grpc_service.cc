@@ -16,7 +16,7 @@ RequestInfo ToRequestInfo(const server::CallContext& call) {
 }  // namespace
 
 // Each method hands its call to the runtime, which runs the domain method on the worker pool.
-// Public methods (no identity token needed) say so with Auth::kPublic.
+// Public methods (no identity token needed) are marked with Auth::kPublic.
 #define QUXIANG_ACCOUNTS_RPC_IMPL(Method, Request, Response, AuthMode)                                     \
   grpc::ServerUnaryReactor* AccountsGrpcService::Method(                                                   \
       grpc::CallbackServerContext* context, const v1::Request* request, v1::Response* response) {         \
