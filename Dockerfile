@@ -21,10 +21,11 @@ RUN apt-get update \
 WORKDIR /src
 COPY . .
 RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release \
- && ninja -C /build services/all healthcheck
+ && ninja -C /build services/all healthcheck ems-simulator
 
 # Collects every service binary (services/<name>/<name>), the health probe that
-# docker-compose.yml runs in each container, the web assets, and the Debian
+# docker-compose.yml runs in each container, the EMS simulator that docker-compose.yml runs in
+# place of the national EMS (no Kubernetes manifest uses it), the web assets, and the Debian
 # packages that own the shared libraries the binaries load, so that the runtime stage installs
 # exactly those.
 # NOTE: the console (web/) is not built here yet. web/dist is copied when it was built before
@@ -34,7 +35,7 @@ RUN mkdir -p /out/bin /out/web \
       name=$(basename "$dir"); \
       if [ -x "$dir/$name" ]; then cp "$dir/$name" /out/bin/; fi; \
     done \
- && cp /build/tools/healthcheck/healthcheck /out/bin/ \
+ && cp /build/tools/healthcheck/healthcheck /build/tools/ems-simulator/ems-simulator /out/bin/ \
  && if [ -f web/dist/index.html ]; then cp -r web/dist/. /out/web/; \
     elif [ -d web/placeholder ]; then cp -r web/placeholder/. /out/web/; fi \
  && for binary in /out/bin/*; do ldd "$binary"; done \
