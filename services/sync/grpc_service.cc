@@ -43,6 +43,7 @@ QUXIANG_SYNC_RPC_IMPL(reconciliation, ListReconciliationDifferences, ListReconci
                       ListReconciliationDifferencesResponse)
 QUXIANG_SYNC_RPC_IMPL(statistics, GetStatistics, GetStatisticsRequest, Statistics)
 QUXIANG_SYNC_RPC_IMPL(statistics, RecountStatistics, RecountStatisticsRequest, RecountStatisticsResponse)
+QUXIANG_SYNC_RPC_IMPL(events, ListEvents, ListEventsRequest, ListEventsResponse)
 
 #undef QUXIANG_SYNC_RPC_IMPL
 

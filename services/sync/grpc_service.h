@@ -6,6 +6,7 @@
 #include "quxiang/sync/v1/sync.grpc.pb.h"
 #include "services/sync/code_table_catalog.h"
 #include "services/sync/eligibility.h"
+#include "services/sync/event_feed.h"
 #include "services/sync/graduates.h"
 #include "services/sync/ledger.h"
 #include "services/sync/reconciliation.h"
@@ -21,6 +22,7 @@ struct SyncDomain {
   Ledger* ledger = nullptr;
   Reconciliation* reconciliation = nullptr;
   Statistics* statistics = nullptr;
+  EventFeed* events = nullptr;
 };
 
 class SyncGrpcService final : public v1::SyncService::CallbackService {
@@ -46,6 +48,7 @@ class SyncGrpcService final : public v1::SyncService::CallbackService {
                    ListReconciliationDifferencesResponse)
   QUXIANG_SYNC_RPC(GetStatistics, GetStatisticsRequest, Statistics)
   QUXIANG_SYNC_RPC(RecountStatistics, RecountStatisticsRequest, RecountStatisticsResponse)
+  QUXIANG_SYNC_RPC(ListEvents, ListEventsRequest, ListEventsResponse)
 #undef QUXIANG_SYNC_RPC
 
  private:

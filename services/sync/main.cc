@@ -108,6 +108,7 @@ int main(int argc, char** argv) {
   quxiang::sync::EmsRelay ems_relay(**pool, ems, clock);
   quxiang::sync::Reconciliation reconciliation(**pool, ems, clock);
   quxiang::sync::Statistics statistics(**pool, clock);
+  quxiang::sync::EventFeed events(**pool);
 
   quxiang::sync::BackgroundJob roster_job("roster feed", absl::GetFlag(FLAGS_roster_poll_interval),
                                           [&] { return feed.Run().status(); });
@@ -136,6 +137,7 @@ int main(int argc, char** argv) {
   domain.ledger = &ledger;
   domain.reconciliation = &reconciliation;
   domain.statistics = &statistics;
+  domain.events = &events;
   quxiang::sync::SyncGrpcService service(domain, runtime);
   int exit_code = quxiang::server::Serve(quxiang::server::ServeOptionsFromFlags(), {&service}, runtime, [&] {
     roster_job.Start();

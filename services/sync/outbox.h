@@ -3,9 +3,9 @@
 //
 // Each event type has exactly one relay in this service that delivers it and sets sent_at:
 // the EMS relay takes the destination events, the accounts relay the roster events.
-// NOTE: the flow services must also learn of GraduateInvalidated and GraduateRestored (to mark
-// records invalid and restore them). They will need deliveries of their own, for example one
-// outbox row per consumer, because sent_at records one delivery only.
+// Other consumers, such as the flow services that must learn of GraduateInvalidated and
+// GraduateRestored, read every event from the event feed (event_feed.h) instead, because sent_at
+// records one delivery only.
 #ifndef QUXIANG_SERVICES_SYNC_OUTBOX_H_
 #define QUXIANG_SERVICES_SYNC_OUTBOX_H_
 

@@ -250,6 +250,7 @@ std::unique_ptr<SyncStack> SyncStack::Start(const std::string& name, std::string
   stack->ledger_ = std::make_unique<Ledger>(*stack->pool_, stack->clock_);
   stack->reconciliation_ = std::make_unique<Reconciliation>(*stack->pool_, *stack->ems_client_, stack->clock_);
   stack->statistics_ = std::make_unique<Statistics>(*stack->pool_, stack->clock_);
+  stack->events_ = std::make_unique<EventFeed>(*stack->pool_);
   RelayOptions relay_options;
   relay_options.initial_backoff = absl::Seconds(1);
   relay_options.max_backoff = absl::Seconds(8);
@@ -268,6 +269,7 @@ std::unique_ptr<SyncStack> SyncStack::Start(const std::string& name, std::string
   domain.ledger = stack->ledger_.get();
   domain.reconciliation = stack->reconciliation_.get();
   domain.statistics = stack->statistics_.get();
+  domain.events = stack->events_.get();
   stack->service_ = std::make_unique<SyncGrpcService>(domain, *stack->runtime_);
   int grpc_port = 0;
   stack->server_ = StartServer(stack->service_.get(), &grpc_port);

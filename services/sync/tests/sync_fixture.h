@@ -31,6 +31,7 @@
 #include "services/accounts/service_identities.h"
 #include "services/sync/accounts_relay.h"
 #include "services/sync/ems_relay.h"
+#include "services/sync/event_feed.h"
 #include "services/sync/graduates.h"
 #include "services/sync/grpc_clients.h"
 #include "services/sync/grpc_service.h"
@@ -100,6 +101,7 @@ class SyncStack {
   Ledger& ledger() { return *ledger_; }
   EmsRelay& ems_relay() { return *ems_relay_; }
   Reconciliation& reconciliation() { return *reconciliation_; }
+  EventFeed& events() { return *events_; }
   AccountsRelay& accounts_relay() { return *accounts_relay_; }
   accounts::Accounts& accounts() { return *accounts_; }
   accounts::GraduateAccounts& graduate_accounts() { return *graduate_accounts_; }
@@ -161,6 +163,7 @@ class SyncStack {
   std::unique_ptr<EmsRelay> ems_relay_;
   std::unique_ptr<Reconciliation> reconciliation_;
   std::unique_ptr<Statistics> statistics_;
+  std::unique_ptr<EventFeed> events_;
   std::unique_ptr<AccountsRelay> accounts_relay_;
   std::unique_ptr<server::Runtime> runtime_;
   std::unique_ptr<SyncGrpcService> service_;
