@@ -6,8 +6,9 @@
 
 namespace quxiang::sync {
 
-BackgroundJob::BackgroundJob(std::string name, absl::Duration interval, std::function<absl::Status()> run)
-    : name_(std::move(name)), interval_(interval), run_(std::move(run)) {}
+BackgroundJob::BackgroundJob(std::string name, absl::Duration interval, std::function<absl::Status()> run,
+                             JobLocks* locks)
+    : name_(std::move(name)), interval_(interval), run_(std::move(run)), locks_(locks) {}
 
 BackgroundJob::~BackgroundJob() { Stop(); }
 
@@ -44,16 +45,44 @@ int64_t BackgroundJob::runs() const {
 }
 
 void BackgroundJob::Loop() {
+  bool woken = false;
   while (true) {
-    absl::Status status = run_();
-    if (!status.ok()) LogFailure(status);
+    absl::Duration wait = interval_;
+    if (locks_ == nullptr) {
+      absl::Status status = run_();
+      if (!status.ok()) LogFailure(status);
+    } else {
+      wait = RunLocked(/*force=*/woken);
+    }
 
     std::unique_lock<std::mutex> lock(mutex_);
     ++runs_;
-    wake_.wait_for(lock, absl::ToChronoMilliseconds(interval_), [this] { return stopping_ || woken_; });
+    wake_.wait_for(lock, absl::ToChronoMilliseconds(wait), [this] { return stopping_ || woken_; });
+    woken = woken_;
     woken_ = false;
     if (stopping_) return;
   }
+}
+
+absl::Duration BackgroundJob::RunLocked(bool force) {
+  absl::StatusOr<JobAttempt> attempt = locks_->RunExclusive(name_, interval_, force, run_);
+  if (!attempt.ok()) {
+    LogFailure(attempt.status());
+    return interval_;
+  }
+  if (attempt->ran) {
+    if (ran_here_ != true) spdlog::info("job {} runs on this replica", name_);
+    ran_here_ = true;
+    if (!attempt->status.ok()) LogFailure(attempt->status);
+    return interval_;
+  }
+  if (ran_here_ != false) {
+    spdlog::info("job {} runs on another replica; this replica takes over when that one stops", name_);
+  }
+  ran_here_ = false;
+  // The job is running elsewhere now, so its next run is an interval away at the earliest.
+  if (attempt->locked_elsewhere) return interval_;
+  return attempt->due_in + interval_ / 10;
 }
 
 void BackgroundJob::LogFailure(const absl::Status& status) {

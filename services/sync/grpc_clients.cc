@@ -14,6 +14,14 @@ void SetDeadline(grpc::ClientContext& context, absl::Time deadline) {
 
 }  // namespace
 
+std::shared_ptr<grpc::Channel> CreateRoundRobinChannel(const std::string& target) {
+  grpc::ChannelArguments arguments;
+  arguments.SetServiceConfigJSON(
+      R"({"loadBalancingConfig":[{"round_robin":{}}],"healthCheckConfig":{"serviceName":""}})");
+  // TODO: TLS towards the EMS and between the services; every channel is plaintext for now.
+  return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), arguments);
+}
+
 GrpcEmsClient::GrpcEmsClient(std::shared_ptr<grpc::Channel> channel)
     : stub_(ems::v1::EmsService::NewStub(std::move(channel))) {}
 

@@ -19,6 +19,13 @@
 
 namespace quxiang::sync {
 
+// A plaintext channel to `target` (host:port, dns:///host:port or an ipv4: address list) that
+// spreads calls over every address the name resolves to with round_robin, as the gateway's
+// channels do, so that a headless Service's replicas share the calls. A replica that reports
+// NOT_SERVING over grpc.health.v1 leaves the rotation; a server without the health service
+// counts as serving.
+std::shared_ptr<grpc::Channel> CreateRoundRobinChannel(const std::string& target);
+
 class GrpcEmsClient final : public EmsClient {
  public:
   explicit GrpcEmsClient(std::shared_ptr<grpc::Channel> channel);

@@ -14,12 +14,14 @@
 #include "libs/metrics/metrics.h"
 #include "libs/server/server.h"
 #include "libs/status/error.h"
+#include "libs/status/status_macros.h"
 #include "services/sync/accounts_relay.h"
 #include "services/sync/ems_relay.h"
 #include "services/sync/background_job.h"
 #include "services/sync/graduates.h"
 #include "services/sync/grpc_clients.h"
 #include "services/sync/grpc_service.h"
+#include "services/sync/job_lock.h"
 #include "services/sync/migrations.h"
 #include "services/sync/reconciliation.h"
 #include "services/sync/roster_feed.h"
@@ -89,10 +91,9 @@ int main(int argc, char** argv) {
           .WithLabels({});
 
   const quxiang::Clock& clock = quxiang::Clock::Real();
-  quxiang::sync::GrpcEmsClient ems(
-      grpc::CreateChannel(absl::GetFlag(FLAGS_ems_address), grpc::InsecureChannelCredentials()));
+  quxiang::sync::GrpcEmsClient ems(quxiang::sync::CreateRoundRobinChannel(absl::GetFlag(FLAGS_ems_address)));
   quxiang::sync::GrpcAccountsClient accounts(
-      grpc::CreateChannel(absl::GetFlag(FLAGS_accounts_address), grpc::InsecureChannelCredentials()),
+      quxiang::sync::CreateRoundRobinChannel(absl::GetFlag(FLAGS_accounts_address)),
       absl::GetFlag(FLAGS_service_name), *secret, clock);
 
   quxiang::sync::RosterFeedOptions feed_options;
@@ -110,21 +111,35 @@ int main(int argc, char** argv) {
   quxiang::sync::Statistics statistics(**pool, clock);
   quxiang::sync::EventFeed events(**pool);
 
-  quxiang::sync::BackgroundJob roster_job("roster feed", absl::GetFlag(FLAGS_roster_poll_interval),
-                                          [&] { return feed.Run().status(); });
-  quxiang::sync::BackgroundJob restore_job("restore", absl::GetFlag(FLAGS_restore_interval), [&] {
-    return graduates.RestoreDue(100, feed_options.restore_delay).status();
-  });
-  quxiang::sync::BackgroundJob accounts_relay_job("accounts relay", absl::GetFlag(FLAGS_relay_interval),
-                                                  [&] { return accounts_relay.DeliverOnce().status(); });
-  quxiang::sync::BackgroundJob ems_relay_job("EMS relay", absl::GetFlag(FLAGS_relay_interval), [&]() -> absl::Status {
-    absl::Status delivered = ems_relay.DeliverOnce().status();
-    absl::StatusOr<absl::Duration> lag = ems_relay.Lag();
-    if (lag.ok()) ems_lag.Set(absl::ToDoubleSeconds(*lag));
-    return delivered.ok() ? lag.status() : delivered;
-  });
-  quxiang::sync::BackgroundJob reconcile_job("EMS reconciliation", absl::GetFlag(FLAGS_reconcile_interval), [&] {
-    return reconciliation.ReconcileAllSchools(absl::Minutes(5)).status();
+  // Every job that changes data takes its named lock, so that with several replicas each job
+  // runs on one of them at a time (services/sync/job_lock.h). The locks live on connections of
+  // their own, one per locked job, so a long run never takes a connection from the RPCs.
+  constexpr int kLockedJobs = 5;
+  quxiang::db::Options lock_options = db_options;
+  lock_options.max_connections = kLockedJobs;
+  auto lock_pool = quxiang::db::Pool::Create(lock_options);
+  if (!lock_pool.ok()) return Fail(lock_pool.status(), "connecting to the database for the job locks");
+  quxiang::sync::JobLocks locks(**lock_pool);
+
+  quxiang::sync::BackgroundJob roster_job(
+      "roster feed", absl::GetFlag(FLAGS_roster_poll_interval), [&] { return feed.Run().status(); }, &locks);
+  quxiang::sync::BackgroundJob restore_job(
+      "restore", absl::GetFlag(FLAGS_restore_interval),
+      [&] { return graduates.RestoreDue(100, feed_options.restore_delay).status(); }, &locks);
+  quxiang::sync::BackgroundJob accounts_relay_job(
+      "accounts relay", absl::GetFlag(FLAGS_relay_interval), [&] { return accounts_relay.DeliverOnce().status(); },
+      &locks);
+  quxiang::sync::BackgroundJob ems_relay_job(
+      "EMS relay", absl::GetFlag(FLAGS_relay_interval), [&] { return ems_relay.DeliverOnce().status(); }, &locks);
+  quxiang::sync::BackgroundJob reconcile_job(
+      "EMS reconciliation", absl::GetFlag(FLAGS_reconcile_interval),
+      [&] { return reconciliation.ReconcileAllSchools(absl::Minutes(5)).status(); }, &locks);
+  // No lock: it only reads the outbox, and every replica exports the lag, whichever one runs
+  // the EMS relay.
+  quxiang::sync::BackgroundJob ems_lag_job("EMS lag", absl::GetFlag(FLAGS_relay_interval), [&]() -> absl::Status {
+    ASSIGN_OR_RETURN(absl::Duration lag, ems_relay.Lag());
+    ems_lag.Set(absl::ToDoubleSeconds(lag));
+    return absl::OkStatus();
   });
 
   quxiang::server::RuntimeOptions runtime_options = quxiang::server::RuntimeOptionsFromFlags();
@@ -145,7 +160,9 @@ int main(int argc, char** argv) {
     accounts_relay_job.Start();
     ems_relay_job.Start();
     reconcile_job.Start();
+    ems_lag_job.Start();
   });
+  ems_lag_job.Stop();
   reconcile_job.Stop();
   ems_relay_job.Stop();
   accounts_relay_job.Stop();
