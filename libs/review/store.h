@@ -106,6 +106,8 @@ absl::StatusOr<int64_t> RecordSubmission(db::Session& session, const FlowDefinit
 // (REQUEST_ID_REUSED) when `request_id` was used on this record for another action. A request id
 // that was applied to this record before returns that result with `replayed` set. An empty
 // request id disables the replay.
+// NOTE: a repeat that runs while the first is still uncommitted finds no history row, so it gets
+// ABORTED (STALE_VERSION), and only a later retry gets the replay.
 absl::StatusOr<AppliedAction> ApplyAction(db::Session& session, const RecordTable& table,
                                           const FlowDefinition& flow, const ReviewContext& context,
                                           const Actor& actor, const RecordSnapshot& record,
