@@ -1,6 +1,8 @@
 // The live /metrics output of every process after some traffic: it must pass promtool's check
-// and contain the series that the alerting rules in deploy/monitoring/alerts.yaml use.
+// and contain the series that the alerting rules in deploy/monitoring/alerts.yaml use. sync
+// runs against the EMS simulator and accounts, as in docker-compose.yml.
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "libs/testing/http_client.h"
@@ -30,6 +32,16 @@ class MetricsExpositionTest : public ::testing::Test {
       ASSERT_TRUE(stack_->WaitReady(*warning_, absl::Seconds(90), &failure)) << failure;
       backends += absl::StrCat(",quxiang.warning.v1.WarningService=127.0.0.1:", warning_->port);
     }
+    ems_ = stack_->LaunchEmsSimulator();
+    if (ems_ != nullptr) {
+      ASSERT_TRUE(stack_->WaitReady(*ems_, absl::Seconds(30), &failure)) << failure;
+      backends += absl::StrCat(",quxiang.ems.v1.EmsSimulatorControl=127.0.0.1:", ems_->port);
+      sync_ = stack_->LaunchSync("sync", ems_->port, accounts_->port, {"--roster_poll_interval=200ms"});
+    }
+    if (sync_ != nullptr) {
+      ASSERT_TRUE(stack_->WaitReady(*sync_, absl::Seconds(90), &failure)) << failure;
+      backends += absl::StrCat(",quxiang.sync.v1.SyncService=127.0.0.1:", sync_->port);
+    }
     gateway_ = &stack_->LaunchGateway(backends);
     ASSERT_TRUE(stack_->WaitReady(*gateway_, absl::Seconds(30), &failure)) << failure;
 
@@ -41,11 +53,16 @@ class MetricsExpositionTest : public ::testing::Test {
     ASSERT_EQ(client.Get("/v1/users/me").status, 200);
     ASSERT_EQ(client.Get("/v1/no-such-thing").status, 404);
     client.Get("/");
+    if (sync_ != nullptr) {
+      ASSERT_EQ(client.Get("/v1/codeTables?classYear=2026").status, 200);
+    }
   }
 
   std::unique_ptr<OpsStack> stack_;
   Process* accounts_ = nullptr;
   Process* warning_ = nullptr;
+  Process* ems_ = nullptr;
+  Process* sync_ = nullptr;
   Process* gateway_ = nullptr;
 };
 
@@ -96,6 +113,48 @@ TEST_F(MetricsExpositionTest, WarningOutputPassesPromtool) {
   EXPECT_THAT(text, HasSubstr("# TYPE quxiang_ems_sync_lag_seconds gauge\n"));
   EXPECT_EQ(SampleValue(text, "quxiang_outbox_backlog{service=\"warning\"}"), 0);
   EXPECT_GE(SampleValue(text, "quxiang_db_pool_open_connections{service=\"warning\"}").value_or(0), 1);
+}
+
+TEST_F(MetricsExpositionTest, SyncOutputPassesPromtool) {
+  if (sync_ == nullptr) GTEST_SKIP() << "services/sync or tools/ems-simulator is not built";
+  // The roster feed's first poll of the EMS shows that the background jobs run, each under its
+  // named lock.
+  std::string ems_text;
+  const std::string poll = "grpc_server_handled_total{grpc_service=\"quxiang.ems.v1.EmsService\","
+                           "grpc_method=\"ListRosterChanges\",grpc_code=\"OK\"}";
+  absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (absl::Now() < deadline && SampleValue(ems_text, poll).value_or(0) < 1) {
+    absl::SleepFor(absl::Milliseconds(100));
+    ems_text = ScrapeMetrics(ems_->metrics_port);
+  }
+  ASSERT_GE(SampleValue(ems_text, poll).value_or(0), 1) << sync_->child->Log();
+
+  std::string text = ScrapeMetrics(sync_->metrics_port);
+  auto [status, output] = PromtoolCheckMetrics(text);
+  EXPECT_EQ(status, 0) << output << "\n" << text;
+
+  EXPECT_THAT(text, HasSubstr("# TYPE quxiang_ems_sync_lag_seconds gauge\n"));
+  EXPECT_EQ(SampleValue(text, "quxiang_ems_sync_lag_seconds"), 0);
+  EXPECT_THAT(text, HasSubstr("# TYPE quxiang_outbox_backlog gauge\n"));
+  EXPECT_TRUE(SampleValue(text, "quxiang_outbox_backlog{service=\"sync\"}").has_value()) << text;
+  EXPECT_TRUE(SampleValue(text, "quxiang_outbox_oldest_unsent_age_seconds{service=\"sync\"}").has_value()) << text;
+  EXPECT_GE(SampleValue(text, "quxiang_db_pool_open_connections{service=\"sync\"}").value_or(0), 1);
+  EXPECT_TRUE(SampleValue(text, "quxiang_db_pool_in_use_connections{service=\"sync\"}").has_value()) << text;
+  EXPECT_EQ(SampleValue(text, "quxiang_db_pool_waiting_requests{service=\"sync\"}"), 0);
+  EXPECT_TRUE(SampleValue(text, "quxiang_db_pool_discarded_connections_total{service=\"sync\"}").has_value())
+      << text;
+  EXPECT_EQ(SampleValue(text, "grpc_server_handled_total{grpc_service=\"quxiang.sync.v1.SyncService\","
+                              "grpc_method=\"ListCodeTables\",grpc_code=\"OK\"}"),
+            1);
+}
+
+TEST_F(MetricsExpositionTest, EmsSimulatorOutputPassesPromtool) {
+  if (ems_ == nullptr) GTEST_SKIP() << "tools/ems-simulator is not built";
+  std::string text = ScrapeMetrics(ems_->metrics_port);
+  auto [status, output] = PromtoolCheckMetrics(text);
+  EXPECT_EQ(status, 0) << output << "\n" << text;
+  EXPECT_THAT(text, HasSubstr("# TYPE grpc_server_handled_total counter\n"));
+  EXPECT_THAT(text, HasSubstr("# TYPE grpc_server_handling_seconds histogram\n"));
 }
 
 TEST(Promtool, RejectsBrokenExposition) {

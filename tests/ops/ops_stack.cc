@@ -1,6 +1,7 @@
 #include "tests/ops/ops_stack.h"
 
 #include <grpcpp/grpcpp.h>
+#include <openssl/evp.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -8,12 +9,23 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "libs/testing/http_client.h"
 
 namespace quxiang::ops {
+namespace {
+
+std::string Sha256Hex(const std::string& text) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr);
+  return absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(digest), length));
+}
+
+}  // namespace
 
 std::unique_ptr<OpsStack> OpsStack::Create(const std::string& name) {
   std::unique_ptr<OpsStack> stack(new OpsStack());
@@ -24,6 +36,10 @@ std::unique_ptr<OpsStack> OpsStack::Create(const std::string& name) {
   std::ofstream(stack->folder_ + "/private.pem") << stack->keys_.private_pem;
   std::ofstream(stack->folder_ + "/public.pem") << stack->keys_.public_pem;
   std::ofstream(stack->folder_ + "/operator") << kOperatorPassword << "\n";
+  // accounts stores the SHA-256 of each service's secret, one name:hex line per service.
+  std::ofstream(stack->folder_ + "/sync-secret") << kSyncSecret << "\n";
+  std::ofstream(stack->folder_ + "/service-secrets") << "sync:" << Sha256Hex(kSyncSecret) << "\n";
+  std::ofstream(stack->folder_ + "/graduate-identity-key") << "ops-test-graduate-identity-key-0123456789abcdef\n";
   return stack;
 }
 
@@ -58,7 +74,9 @@ Process& OpsStack::LaunchAccounts(const std::string& name, const std::vector<std
   std::vector<std::string> args = {"--grpc_port=0", "--drain_delay_ms=100",
                                    "--token_private_key_file=" + folder_ + "/private.pem",
                                    "--token_public_key_files=" + folder_ + "/public.pem",
-                                   "--operator_password_file=" + folder_ + "/operator"};
+                                   "--operator_password_file=" + folder_ + "/operator",
+                                   "--service_secrets_file=" + folder_ + "/service-secrets",
+                                   "--graduate_identity_key_file=" + folder_ + "/graduate-identity-key"};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   return Launch(name, quxiang::testing::BuildDir() + "/services/accounts/accounts", args,
                 database_->Environment());
@@ -73,6 +91,31 @@ Process* OpsStack::LaunchWarning(const std::vector<std::string>& extra_args) {
                                    "--token_public_key_files=" + folder_ + "/public.pem"};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   return &Launch("warning", binary, args, warning_database_->Environment());
+}
+
+Process* OpsStack::LaunchEmsSimulator() {
+  std::string binary = quxiang::testing::BuildDir() + "/tools/ems-simulator/ems-simulator";
+  if (access(binary.c_str(), X_OK) != 0) return nullptr;
+  return &Launch("ems-simulator", binary,
+                 {"--grpc_port=0", "--drain_delay_ms=100", "--seed=1",
+                  "--token_public_key_files=" + folder_ + "/public.pem"},
+                 {});
+}
+
+Process* OpsStack::LaunchSync(const std::string& name, int ems_port, int accounts_port,
+                              const std::vector<std::string>& extra_args) {
+  std::string binary = quxiang::testing::BuildDir() + "/services/sync/sync";
+  if (access(binary.c_str(), X_OK) != 0) return nullptr;
+  // Replicas share one schema, as in a Deployment.
+  if (!sync_database_) sync_database_ = quxiang::testing::TestDatabase::Create("ops_sync");
+  // dns:/// targets with round_robin, as the Kubernetes manifests give them.
+  std::vector<std::string> args = {"--grpc_port=0", "--drain_delay_ms=100",
+                                   "--token_public_key_files=" + folder_ + "/public.pem",
+                                   absl::StrCat("--ems_address=dns:///127.0.0.1:", ems_port),
+                                   absl::StrCat("--accounts_address=dns:///127.0.0.1:", accounts_port),
+                                   "--service_secret_file=" + folder_ + "/sync-secret"};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  return &Launch(name, binary, args, sync_database_->Environment());
 }
 
 Process& OpsStack::LaunchGateway(const std::string& backends) {

@@ -1,6 +1,7 @@
 // Real service binaries on loopback for the operations tests: accounts replicas on one fresh
-// database, the warning service when it is built, and the gateway in front of them. Every
-// process writes its gRPC (or HTTP) port and its /metrics port to files in a private folder.
+// database, the warning service, the EMS simulator and sync when they are built, and the
+// gateway in front of them. Every process writes its gRPC (or HTTP) port and its /metrics port
+// to files in a private folder.
 #ifndef QUXIANG_TESTS_OPS_OPS_STACK_H_
 #define QUXIANG_TESTS_OPS_OPS_STACK_H_
 
@@ -18,6 +19,8 @@ namespace quxiang::ops {
 
 // A password that meets the policy and does not contain the username "operator".
 inline constexpr char kOperatorPassword[] = "Qx1-Ops#Test2026";
+// The secret with which sync gets its SERVICE token from accounts.
+inline constexpr char kSyncSecret[] = "ops-test-sync-service-secret";
 
 struct Process {
   std::string name;
@@ -38,6 +41,12 @@ class OpsStack {
   Process& LaunchAccounts(const std::string& name, const std::vector<std::string>& extra_args = {});
   // Starts the warning service on its own schema; nullptr when services/warning is not built.
   Process* LaunchWarning(const std::vector<std::string>& extra_args = {});
+  // Starts the EMS simulator; nullptr when tools/ems-simulator is not built.
+  Process* LaunchEmsSimulator();
+  // Starts a sync replica named `name` on the stack's sync schema. It calls the EMS simulator and
+  // accounts at these ports. Returns nullptr when services/sync is not built.
+  Process* LaunchSync(const std::string& name, int ems_port, int accounts_port,
+                      const std::vector<std::string>& extra_args = {});
   Process& LaunchGateway(const std::string& backends);
 
   // Waits for the process's port files; returns false (with its log in `failure`) when it
@@ -54,6 +63,7 @@ class OpsStack {
 
   std::optional<quxiang::testing::TestDatabase> database_;
   std::optional<quxiang::testing::TestDatabase> warning_database_;
+  std::optional<quxiang::testing::TestDatabase> sync_database_;
   std::string folder_;
   accounts::testing::KeyPair keys_;
   std::vector<std::unique_ptr<Process>> processes_;
