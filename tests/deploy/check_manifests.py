@@ -9,16 +9,20 @@ YAML parser and `kubectl create --dry-run=client` needs an API server. The check
   * gRPC containers use native gRPC probes on their gRPC port;
   * terminationGracePeriodSeconds covers the preStop sleep, DRAIN_DELAY_MS and SHUTDOWN_GRACE_MS
     of the ConfigMap (or SHUTDOWN_GRACE_SECONDS of the gateway);
-  * every Service with a port named grpc is headless, and every gateway backend is a
+  * every Service with a port named grpc is headless, and every gateway backend and every
+    *_ADDRESS setting that names an in-cluster Service (sync's ACCOUNTS_ADDRESS) is a
     dns:///<service>.<namespace>.svc.cluster.local:<port> target of such a Service;
+  * every setting that names files (an environment variable or flag ending in _FILE or _FILES)
+    points at files that a volumeMount provides: a key of the mounted Secret or ConfigMap, or
+    one of the volume's items; and the settings each process needs (accounts' keys and secret
+    lists, sync's service secret) are set;
   * every Deployment has a ServiceAccount, a ConfigMap and a PodDisruptionBudget; every service
     folder under services/ (except the gateway and the ems-simulator) has a Deployment;
   * NetworkPolicies include a default deny of ingress and egress; only the gateway accepts
     traffic from any source;
   * dev has a MariaDB StatefulSet with a headless Service, a volume claim and a policy that
     admits only the gRPC services to it;
-  * prod has no database, an HPA for the gateway, and two or more replicas of every Deployment
-    except those annotated quxiang.org/single-replica: "true".
+  * prod has no database, an HPA for the gateway, and two or more replicas of every Deployment.
 
 Before the real overlays, the checks run on broken copies of a rendered overlay and must
 report each defect, so a check that can no longer fail is caught too.
@@ -417,6 +421,100 @@ def check_headless_grpc(objects, namespace):
     return failures
 
 
+# Settings that name files and that a process cannot do without in a deployment.
+REQUIRED_FILE_SETTINGS = {
+    "accounts": ["TOKEN_PRIVATE_KEY_FILE", "SERVICE_SECRETS_FILE", "GRADUATE_IDENTITY_KEY_FILE"],
+    "sync": ["SERVICE_SECRET_FILE"],
+}
+# Addresses a process listens on, not addresses of other services.
+LISTEN_ADDRESSES = ("GRPC_ADDRESS", "HTTP_ADDRESS", "METRICS_ADDRESS")
+
+
+def file_settings(objects, workload, container):
+    """(setting, path) for each file that an environment variable or flag ending in _FILE(S) names."""
+    settings = []
+    for key, value in sorted(env_of(objects, workload, container).items()):
+        if key.endswith(("_FILE", "_FILES")):
+            settings += [(key, path.strip()) for path in str(value).split(",") if path.strip()]
+    for arg in (container.get("command") or []) + (container.get("args") or []):
+        match = re.match(r"^--([a-z0-9_]+_files?)=(.*)$", str(arg))
+        if match:
+            settings += [(f"--{match.group(1)}", path.strip()) for path in match.group(2).split(",") if path.strip()]
+    return settings
+
+
+def volume_files(objects, volume):
+    """The file names a volume provides, or None when they cannot be known (an emptyDir, say)."""
+    for kind, source_key, name_key in (("Secret", "secret", "secretName"), ("ConfigMap", "configMap", "name")):
+        source = volume.get(source_key)
+        if source is None:
+            continue
+        if source.get("items"):
+            return {item["path"] for item in source["items"]}
+        found = find(objects, kind, source.get(name_key, ""))
+        if found is None:
+            return set()
+        return set((found.get("data") or {}).keys()) | set((found.get("stringData") or {}).keys())
+    return None
+
+
+def check_file_settings(objects):
+    failures = []
+    for workload in by_kind(objects, "Deployment"):
+        name = workload["metadata"]["name"]
+        spec = workload["spec"]["template"]["spec"]
+        volumes = {v["name"]: v for v in spec.get("volumes", []) or []}
+        for container in spec["containers"]:
+            where = f"Deployment/{name}"
+            settings = file_settings(objects, workload, container)
+            for required in REQUIRED_FILE_SETTINGS.get(name, []):
+                if required not in {setting for setting, _ in settings}:
+                    failures.append(f"{where}: does not set {required}")
+            for setting, path in settings:
+                mounts = [
+                    m for m in container.get("volumeMounts", []) or []
+                    if path.startswith(m["mountPath"].rstrip("/") + "/")
+                ]
+                if not mounts:
+                    failures.append(f"{where}: {setting} names {path}, which is not under any volumeMount")
+                    continue
+                mount = max(mounts, key=lambda m: len(m["mountPath"]))
+                relative = path[len(mount["mountPath"].rstrip("/")) + 1:]
+                volume = volumes.get(mount["name"])
+                if volume is None:
+                    failures.append(f"{where}: volumeMount {mount['name']} has no volume")
+                    continue
+                provided = volume_files(objects, volume)
+                if provided is not None and relative not in provided:
+                    failures.append(
+                        f"{where}: {setting} names {path}, but volume {mount['name']} provides only {sorted(provided)}"
+                    )
+    return failures
+
+
+def check_service_addresses(objects, namespace):
+    failures = []
+    services = {s["metadata"]["name"]: s for s in by_kind(objects, "Service")}
+    pattern = re.compile(r"^dns:///([a-z0-9-]+)\." + re.escape(namespace) + r"\.svc\.cluster\.local:([0-9]+)$")
+    for config_map in by_kind(objects, "ConfigMap"):
+        for key, value in sorted((config_map.get("data") or {}).items()):
+            if not key.endswith("_ADDRESS") or key in LISTEN_ADDRESSES:
+                continue
+            host = re.sub(r"^dns:///", "", str(value)).split(":")[0].split(".")[0]
+            if host not in services:
+                continue  # outside the cluster, such as the EMS
+            where = f"ConfigMap/{config_map['metadata']['name']} {key}"
+            match = pattern.match(str(value))
+            if not match:
+                failures.append(f"{where}: {value!r} is not a dns:/// target in {namespace}")
+                continue
+            service = services[match.group(1)]
+            ports = {p.get("name"): p["port"] for p in service["spec"].get("ports", [])}
+            if service["spec"].get("clusterIP") != "None" or ports.get("grpc") != int(match.group(2)):
+                failures.append(f"{where}: no headless Service {match.group(1)} with gRPC port {match.group(2)}")
+    return failures
+
+
 def check_companions(objects, source_dir):
     failures = []
     for workload in by_kind(objects, "Deployment"):
@@ -496,8 +594,7 @@ def check_prod(objects):
     for workload in by_kind(objects, "Deployment"):
         name = workload["metadata"]["name"]
         replicas = autoscaled.get(name, workload["spec"].get("replicas", 1))
-        single = (workload["metadata"].get("annotations") or {}).get("quxiang.org/single-replica") == "true"
-        if replicas < 2 and not single:
+        if replicas < 2:
             failures.append(f"Deployment/{name} runs {replicas} replica(s)")
         if name in autoscaled and "replicas" in workload["spec"]:
             failures.append(f"Deployment/{name} sets replicas and has an HPA")
@@ -510,6 +607,8 @@ def run_checks(objects, overlay, namespace, source_dir):
     failures += check_grpc_probes(objects)
     failures += check_termination_budget(objects)
     failures += check_headless_grpc(objects, namespace)
+    failures += check_service_addresses(objects, namespace)
+    failures += check_file_settings(objects)
     failures += check_companions(objects, source_dir)
     failures += check_network_policies(objects)
     if overlay == "dev":
@@ -559,7 +658,24 @@ def _mutations():
     def open_backend(objects):
         find(objects, "NetworkPolicy", "grpc-ingress")["spec"]["ingress"][0].pop("from")
 
+    def unmounted_file(objects):
+        container = _container(objects, "accounts")
+        container["volumeMounts"] = [m for m in container["volumeMounts"] if m["name"] != "graduate-identity"]
+
+    def missing_item(objects):
+        find(objects, "ConfigMap", "sync")["data"]["SERVICE_SECRET_FILE"] = "/run/secrets/service/accounts-list"
+
+    def missing_setting(objects):
+        del find(objects, "ConfigMap", "accounts")["data"]["GRADUATE_IDENTITY_KEY_FILE"]
+
+    def plain_address(objects):
+        find(objects, "ConfigMap", "sync")["data"]["ACCOUNTS_ADDRESS"] = "accounts.quxiang.svc.cluster.local:50051"
+
     return [
+        ("file setting outside any mount", unmounted_file, "GRADUATE_IDENTITY_KEY_FILE names /run/secrets/graduate-identity/key, which is not under any volumeMount"),
+        ("file setting naming an absent file", missing_item, "SERVICE_SECRET_FILE names /run/secrets/service/accounts-list, but volume service provides only"),
+        ("required file setting missing", missing_setting, "Deployment/accounts: does not set GRADUATE_IDENTITY_KEY_FILE"),
+        ("in-cluster address without dns:///", plain_address, "ConfigMap/sync ACCOUNTS_ADDRESS: 'accounts.quxiang.svc.cluster.local:50051' is not a dns:/// target"),
         ("missing readiness probe", drop_probe, "no readinessProbe"),
         ("missing limits", drop_limits, "no cpu in resources.limits"),
         ("missing preStop", drop_prestop, "no preStop sleep hook"),
