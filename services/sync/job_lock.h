@@ -4,10 +4,10 @@
 //
 // A run takes the lock "quxiang_job:<database>:<job>" with timeout 0 on a connection of its own.
 // It reads when any replica last finished the job (table background_job_runs) and runs the job
-// when its interval has passed. Then it records the end of the run and releases the lock. A replica that
-// finds the lock taken or the job not yet due skips the run and tries again later. The server
-// releases a named lock when the session that holds it ends, so when the replica running a job
-// stops or dies, the next replica whose turn comes runs it.
+// when its interval has passed. Then it records the end of the run and releases the lock. A
+// replica that finds the lock taken or the job not yet due skips the run and tries again later.
+// The server releases a named lock when the session that holds it ends, so when the replica
+// running a job stops or dies, the next replica whose turn comes runs it.
 //
 // NOTE: the server also releases the lock when only the lock's connection breaks (a network
 // fault, a killed session) while the run goes on, and another replica may then start the same
