@@ -54,6 +54,10 @@ class OpsStack {
   bool WaitReady(Process& process, absl::Duration timeout, std::string* failure);
 
   const quxiang::testing::TestDatabase& database() const { return *database_; }
+  // The schema of the sync replicas; nullptr before the first LaunchSync.
+  const quxiang::testing::TestDatabase* sync_database() const {
+    return sync_database_ ? &*sync_database_ : nullptr;
+  }
   const std::string& folder() const { return folder_; }
 
  private:
