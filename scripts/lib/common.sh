@@ -1,4 +1,4 @@
-# Shared shell functions of scripts/run, scripts/test and bench/run. Source it; do not run it.
+# Shared shell functions of scripts/run, scripts/test and bench/roster-import. Source it; do not run it.
 #
 # Everything started here is stopped by qx_cleanup, which the scripts install as an EXIT trap, so
 # a failing step still stops the database and the services.
