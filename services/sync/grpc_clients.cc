@@ -14,10 +14,11 @@ void SetDeadline(grpc::ClientContext& context, absl::Time deadline) {
 
 }  // namespace
 
-std::shared_ptr<grpc::Channel> CreateRoundRobinChannel(const std::string& target) {
+std::shared_ptr<grpc::Channel> CreateRoundRobinChannel(const std::string& target, bool health_check) {
   grpc::ChannelArguments arguments;
   arguments.SetServiceConfigJSON(
-      R"({"loadBalancingConfig":[{"round_robin":{}}],"healthCheckConfig":{"serviceName":""}})");
+      health_check ? R"({"loadBalancingConfig":[{"round_robin":{}}],"healthCheckConfig":{"serviceName":""}})"
+                   : R"({"loadBalancingConfig":[{"round_robin":{}}]})");
   // TODO: TLS towards the EMS and between the services; every channel is plaintext for now.
   return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), arguments);
 }

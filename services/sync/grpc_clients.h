@@ -21,10 +21,11 @@ namespace quxiang::sync {
 
 // A plaintext channel to `target` (host:port, dns:///host:port or an ipv4: address list) that
 // spreads calls over every address the name resolves to with round_robin, as the gateway's
-// channels do, so that a headless Service's replicas share the calls. A replica that reports
-// NOT_SERVING over grpc.health.v1 leaves the rotation; a server without the health service
-// counts as serving.
-std::shared_ptr<grpc::Channel> CreateRoundRobinChannel(const std::string& target);
+// channels do, so that a headless Service's replicas share the calls. With `health_check` a
+// replica that reports NOT_SERVING over grpc.health.v1 leaves the rotation, and a server that
+// returns UNIMPLEMENTED for the health service counts as serving. It suits the platform's own
+// services, not the external EMS, whose answer to the health call nobody has checked.
+std::shared_ptr<grpc::Channel> CreateRoundRobinChannel(const std::string& target, bool health_check);
 
 class GrpcEmsClient final : public EmsClient {
  public:

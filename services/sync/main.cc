@@ -91,9 +91,10 @@ int main(int argc, char** argv) {
           .WithLabels({});
 
   const quxiang::Clock& clock = quxiang::Clock::Real();
-  quxiang::sync::GrpcEmsClient ems(quxiang::sync::CreateRoundRobinChannel(absl::GetFlag(FLAGS_ems_address)));
+  quxiang::sync::GrpcEmsClient ems(
+      quxiang::sync::CreateRoundRobinChannel(absl::GetFlag(FLAGS_ems_address), /*health_check=*/false));
   quxiang::sync::GrpcAccountsClient accounts(
-      quxiang::sync::CreateRoundRobinChannel(absl::GetFlag(FLAGS_accounts_address)),
+      quxiang::sync::CreateRoundRobinChannel(absl::GetFlag(FLAGS_accounts_address), /*health_check=*/true),
       absl::GetFlag(FLAGS_service_name), *secret, clock);
 
   quxiang::sync::RosterFeedOptions feed_options;
