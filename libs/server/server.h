@@ -132,6 +132,9 @@ struct ServeOptions {
   // traffic behind a headless Service.
   absl::Duration max_connection_age = absl::Minutes(5);
   absl::Duration max_connection_age_grace = absl::Seconds(30);
+  // The largest request message accepted; larger ones get RESOURCE_EXHAUSTED before any handler
+  // runs. 4 MiB is gRPC's own default.
+  int max_receive_message_bytes = 4 << 20;
   // The Prometheus /metrics endpoint, on a port of its own.
   metrics::ServerOptions metrics;
 };

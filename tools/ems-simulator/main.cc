@@ -17,6 +17,9 @@
 ABSL_DECLARE_FLAG(std::string, token_public_key_files);
 
 ABSL_FLAG(uint64_t, seed, 1, "Seed of the random draws behind failure_ratio and lost_ack_ratio; the same seed repeats a run.");
+ABSL_FLAG(int64_t, max_upload_bytes, 64 << 20,
+          "Largest request message accepted, in bytes, so that a roster file of a large school fits in one "
+          "UploadRoster call (1 to 1073741824).");
 
 int main(int argc, char** argv) {
   quxiang::server::BlockTerminationSignals();
@@ -44,5 +47,12 @@ int main(int argc, char** argv) {
   quxiang::server::Runtime runtime(runtime_options);
   quxiang::ems_simulator::EmsGrpcService ems_service(simulator, runtime);
   quxiang::ems_simulator::EmsSimulatorControlGrpcService control_service(simulator, runtime);
-  return quxiang::server::Serve(quxiang::server::ServeOptionsFromFlags(), {&ems_service, &control_service}, runtime);
+  quxiang::server::ServeOptions serve_options = quxiang::server::ServeOptionsFromFlags();
+  int64_t max_upload_bytes = absl::GetFlag(FLAGS_max_upload_bytes);
+  if (max_upload_bytes < 1 || max_upload_bytes > (int64_t{1} << 30)) {
+    spdlog::critical("--max_upload_bytes={} is invalid: use 1 to 1073741824", max_upload_bytes);
+    return 1;
+  }
+  serve_options.max_receive_message_bytes = static_cast<int>(max_upload_bytes);
+  return quxiang::server::Serve(serve_options, {&ems_service, &control_service}, runtime);
 }
