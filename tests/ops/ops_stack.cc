@@ -93,10 +93,10 @@ Process* OpsStack::LaunchWarning(const std::vector<std::string>& extra_args) {
   return &Launch("warning", binary, args, warning_database_->Environment());
 }
 
-Process* OpsStack::LaunchEmsSimulator() {
+Process* OpsStack::LaunchEmsSimulator(const std::string& name) {
   std::string binary = quxiang::testing::BuildDir() + "/tools/ems-simulator/ems-simulator";
   if (access(binary.c_str(), X_OK) != 0) return nullptr;
-  return &Launch("ems-simulator", binary,
+  return &Launch(name, binary,
                  {"--grpc_port=0", "--drain_delay_ms=100", "--seed=1",
                   "--token_public_key_files=" + folder_ + "/public.pem"},
                  {});

@@ -41,8 +41,8 @@ class OpsStack {
   Process& LaunchAccounts(const std::string& name, const std::vector<std::string>& extra_args = {});
   // Starts the warning service on its own schema; nullptr when services/warning is not built.
   Process* LaunchWarning(const std::vector<std::string>& extra_args = {});
-  // Starts the EMS simulator; nullptr when tools/ems-simulator is not built.
-  Process* LaunchEmsSimulator();
+  // Starts an EMS simulator named `name`; nullptr when tools/ems-simulator is not built.
+  Process* LaunchEmsSimulator(const std::string& name = "ems-simulator");
   // Starts a sync replica named `name` on the stack's sync schema. It calls the EMS simulator and
   // accounts at these ports. Returns nullptr when services/sync is not built.
   Process* LaunchSync(const std::string& name, int ems_port, int accounts_port,

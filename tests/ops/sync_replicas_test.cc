@@ -1,11 +1,14 @@
 // Two sync processes on one schema, as a Deployment with two replicas runs them. Both serve,
 // every background job runs, and once one replica stops the other runs every job. The lock
 // itself, with overlapping runs and intervals, is tested in services/sync/tests/job_lock_test.cc.
+// Also sync's channels: with round_robin, calls reach every address a target lists, as they
+// must reach every pod behind a headless Service.
 #include <signal.h>
 
 #include <map>
 #include <set>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "libs/db/db.h"
@@ -93,6 +96,39 @@ TEST(SyncReplicas, SurvivorTakesOverEveryJob) {
   EXPECT_EQ(HealthStatus(second->port), "SERVING");
   EXPECT_NE(second->child->Log().find("job roster feed runs on this replica"), std::string::npos)
       << second->child->Log();
+}
+
+TEST(SyncChannels, RoundRobinReachesEveryEms) {
+  std::unique_ptr<OpsStack> stack = OpsStack::Create("ops_sync_channels");
+  if (!stack) GTEST_SKIP() << "MYSQL_HOST is not set; scripts/test starts a database";
+  Process* first_ems = stack->LaunchEmsSimulator("ems-1");
+  if (first_ems == nullptr) GTEST_SKIP() << "tools/ems-simulator is not built";
+  Process* second_ems = stack->LaunchEmsSimulator("ems-2");
+  Process& accounts = stack->LaunchAccounts("accounts");
+  std::string failure;
+  ASSERT_TRUE(stack->WaitReady(*first_ems, absl::Seconds(30), &failure)) << failure;
+  ASSERT_TRUE(stack->WaitReady(*second_ems, absl::Seconds(30), &failure)) << failure;
+  ASSERT_TRUE(stack->WaitReady(accounts, absl::Seconds(90), &failure)) << failure;
+
+  // One target with both addresses, as DNS returns one address per pod. The flag given last wins.
+  Process* sync = stack->LaunchSync(
+      "sync", first_ems->port, accounts.port,
+      {"--roster_poll_interval=100ms",
+       absl::StrCat("--ems_address=ipv4:127.0.0.1:", first_ems->port, ",127.0.0.1:", second_ems->port)});
+  if (sync == nullptr) GTEST_SKIP() << "services/sync is not built";
+  ASSERT_TRUE(stack->WaitReady(*sync, absl::Seconds(90), &failure)) << failure;
+
+  // The roster feed polls every 100 ms. pick_first, gRPC's default, would send every poll to
+  // the first address.
+  const std::string polls = "grpc_server_handled_total{grpc_service=\"quxiang.ems.v1.EmsService\","
+                            "grpc_method=\"ListRosterChanges\",grpc_code=\"OK\"}";
+  auto polls_of = [&](Process* ems) { return SampleValue(ScrapeMetrics(ems->metrics_port), polls).value_or(0); };
+  absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (absl::Now() < deadline && (polls_of(first_ems) < 3 || polls_of(second_ems) < 3)) {
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  EXPECT_GE(polls_of(first_ems), 3) << sync->child->Log();
+  EXPECT_GE(polls_of(second_ems), 3) << sync->child->Log();
 }
 
 }  // namespace
