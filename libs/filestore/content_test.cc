@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "libs/filestore/file_name.h"
 #include "libs/filestore/test_files.h"
 #include "libs/status/error.h"
 

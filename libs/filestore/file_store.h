@@ -36,6 +36,7 @@
 #include "libs/db/db.h"
 #include "libs/db/migrations.h"
 #include "libs/filestore/content.h"
+#include "libs/filestore/file_name.h"
 
 namespace quxiang::filestore {
 
@@ -98,7 +99,8 @@ struct Downloader {
 };
 
 // Called by Get in the caller's session after the download row is written, for a service that
-// also keeps the download in its own audit log. An error fails the Get.
+// also keeps the download in its own audit log. An error fails the Get. In a transaction it also
+// rolls back the download row, but in autocommit mode that row is already committed.
 using DownloadHook =
     std::function<absl::Status(db::Session&, const StoredFile&, const Downloader&, absl::Time downloaded_at)>;
 
