@@ -141,6 +141,11 @@ std::string Sha256Hex(absl::string_view content) {
 }
 
 MySqlFileStore::MySqlFileStore(FileStoreOptions options) : options_(std::move(options)) {
+  if (options_.max_file_bytes <= 0) {
+    spdlog::warn("file store size limit {} bytes is not positive; using {}", options_.max_file_bytes,
+                 kDefaultMaxFileBytes);
+    options_.max_file_bytes = kDefaultMaxFileBytes;
+  }
   const int64_t requested = options_.chunk_bytes;
   options_.chunk_bytes = std::clamp(requested, kMinChunkBytes, kMaxChunkBytes);
   if (options_.chunk_bytes != requested) {

@@ -105,9 +105,10 @@ using DownloadHook =
     std::function<absl::Status(db::Session&, const StoredFile&, const Downloader&, absl::Time downloaded_at)>;
 
 struct FileStoreOptions {
-  // Uploads larger than this fail with FILE_TOO_LARGE before anything is written.
+  // Uploads larger than this fail with FILE_TOO_LARGE before anything is written. A value of 0
+  // or less means kDefaultMaxFileBytes.
   int64_t max_file_bytes = kDefaultMaxFileBytes;
-  // Content is stored in rows of at most this many bytes. 256 KiB keeps each INSERT far below
+  // Content is stored in rows of at most this many bytes, clamped to 4 KiB - 8 MiB. 256 KiB keeps each INSERT far below
   // the default max_allowed_packet (16 MiB on MariaDB 10.2+ and 64 MiB on MySQL 8.0).
   int64_t chunk_bytes = 256 * 1024;
   DownloadHook on_download;

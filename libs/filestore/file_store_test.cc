@@ -351,6 +351,15 @@ TEST_F(FileStoreTest, DownloadHookRunsInCallerSession) {
   EXPECT_EQ(Count("SELECT COUNT(*) FROM stored_file_downloads"), 1);
 }
 
+TEST(FileStoreOptionsTest, ReplacesInvalidLimits) {
+  FileStoreOptions options;
+  options.max_file_bytes = 0;
+  options.chunk_bytes = 1;
+  MySqlFileStore store(options);
+  EXPECT_EQ(store.options().max_file_bytes, kDefaultMaxFileBytes);
+  EXPECT_EQ(store.options().chunk_bytes, 4 * 1024);
+}
+
 TEST(FileStoreMigrationsTest, PrecedeServiceFiles) {
   std::vector<db::MigrationFile> files = WithFileStoreMigrations({{"0001_init.sql", "SELECT 1;"}});
   ASSERT_EQ(files.size(), 2u);
