@@ -27,7 +27,7 @@
 //     RETURN_IF_ERROR(writer->WriteRow({Cell::Text(s.name), Cell::Text(s.id_number), Cell::Time(s.at)}));
 //   }
 //   ASSIGN_OR_RETURN(ExportAudit audit, writer->Finish());
-//   RETURN_IF_ERROR(repository.InsertExportAudit(session, audit));
+//   RETURN_IF_ERROR(InsertExportAudit(session, audit).status());  // audit_store.h
 #ifndef QUXIANG_LIBS_EXPORT_TABLE_WRITER_H_
 #define QUXIANG_LIBS_EXPORT_TABLE_WRITER_H_
 
