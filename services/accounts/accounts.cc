@@ -88,6 +88,13 @@ bool IsKind(const RequestInfo& info, PrincipalKind kind) {
 // Staff of `school_id` with at least `minimum` on 基本信息和就业信息, or the operator.
 // Checked before any lookup, so another school's ids get the same error whether or not they
 // exist.
+// Whether the caller is the SERVICE principal "signing", which reads a school's agreement type
+// (GetSchool) and its department accounts (ListUsers) to check the signing settings of any school.
+bool IsSigningService(const RequestInfo& info) {
+  return info.principal != nullptr && info.principal->kind() == common::v1::PRINCIPAL_KIND_SERVICE &&
+         info.principal->claims().service_name() == "signing";
+}
+
 absl::Status RequireSchoolStaff(const RequestInfo& info, const std::string& school_id, Access minimum,
                                 bool school_users_only) {
   if (info.principal == nullptr) return NotLoggedIn();
@@ -646,7 +653,7 @@ absl::Status Accounts::GetSchool(const RequestInfo& info, const v1::GetSchoolReq
   if (info.principal == nullptr) return NotLoggedIn();
   const Principal& caller = *info.principal;
   bool province_user = caller.kind() == common::v1::PRINCIPAL_KIND_PROVINCE;
-  if (caller.kind() != common::v1::PRINCIPAL_KIND_OPERATOR && !province_user) {
+  if (caller.kind() != common::v1::PRINCIPAL_KIND_OPERATOR && !province_user && !IsSigningService(info)) {
     RETURN_IF_ERROR(identity::RequireSchool(caller, request.school_id()));
   }
   int64_t id = 0;
@@ -783,7 +790,9 @@ absl::Status Accounts::CreateUser(const RequestInfo& info, const v1::CreateUserR
 
 absl::Status Accounts::ListUsers(const RequestInfo& info, const v1::ListUsersRequest& request,
                                  v1::ListUsersResponse* response) {
-  RETURN_IF_ERROR(RequireSchoolStaff(info, request.school_id(), common::v1::ACCESS_READ_ONLY, true));
+  if (!IsSigningService(info)) {
+    RETURN_IF_ERROR(RequireSchoolStaff(info, request.school_id(), common::v1::ACCESS_READ_ONLY, true));
+  }
   UserFilter filter;
   if (!ParseId(request.school_id(), &filter.school_id)) return SchoolOutOfScope();
   if (!request.department_id().empty() && !ParseId(request.department_id(), &filter.department_id)) {

@@ -2,6 +2,8 @@
 // domain with a real MariaDB.
 #include "services/accounts/service_identities.h"
 
+#include "services/accounts/accounts.h"
+
 #include <openssl/sha.h>
 
 #include <fstream>
@@ -177,6 +179,40 @@ TEST_F(ServiceIdentitiesTest, LookupSchoolsIsForServicesAndOperator) {
   for (int i = 0; i < kMaxLookupSchoolCodes; ++i) request.add_codes("4141010459");
   EXPECT_EQ(identities_->LookupSchools(As(&operator_user), request, &response).code(),
             absl::StatusCode::kInvalidArgument);
+}
+
+// The signing service checks the settings of any school: it reads the school's agreement type
+// and its department accounts. Other services get the errors of a school outside their scope.
+TEST_F(ServiceIdentitiesTest, SigningServiceReadsSchoolAndUsers) {
+  Accounts accounts(*pool_, *signer_, clock_);
+  auto school_id = pool_->Read<int64_t>(absl::Now() + absl::Seconds(10), [](db::Session& s) -> absl::StatusOr<int64_t> {
+    ASSIGN_OR_RETURN(auto row, s.QueryOne("SELECT id FROM schools WHERE code = '4141010459'", {}));
+    return row ? row->Int64(0) : int64_t{0};
+  });
+  ASSERT_TRUE(school_id.ok()) << school_id.status();
+  v1::GetSchoolRequest get_school;
+  get_school.set_school_id(std::to_string(*school_id));
+  v1::ListUsersRequest list_users;
+  list_users.set_school_id(std::to_string(*school_id));
+  list_users.set_kind(common::v1::PRINCIPAL_KIND_DEPARTMENT);
+
+  common::v1::IdentityClaims signing;
+  signing.set_kind(common::v1::PRINCIPAL_KIND_SERVICE);
+  signing.set_service_name("signing");
+  v1::School school;
+  absl::Status read = accounts.GetSchool(As(&signing), get_school, &school);
+  ASSERT_TRUE(read.ok()) << read;
+  EXPECT_EQ(school.code(), "4141010459");
+  v1::ListUsersResponse users;
+  absl::Status listed = accounts.ListUsers(As(&signing), list_users, &users);
+  ASSERT_TRUE(listed.ok()) << listed;
+  EXPECT_EQ(users.total_size(), 0);
+
+  common::v1::IdentityClaims termination;
+  termination.set_kind(common::v1::PRINCIPAL_KIND_SERVICE);
+  termination.set_service_name("termination");
+  EXPECT_EQ(accounts.GetSchool(As(&termination), get_school, &school).code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(accounts.ListUsers(As(&termination), list_users, &users).code(), absl::StatusCode::kPermissionDenied);
 }
 
 }  // namespace

@@ -1,0 +1,51 @@
+// The gRPC implementation of SchoolDirectory: calls accounts and sync as the SERVICE principal
+// "signing", with a token from accounts' IssueServiceToken.
+#ifndef QUXIANG_SERVICES_SIGNING_GRPC_CLIENTS_H_
+#define QUXIANG_SERVICES_SIGNING_GRPC_CLIENTS_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "libs/clock/clock.h"
+#include "libs/identity/service_token_source.h"
+#include "quxiang/accounts/v1/accounts.grpc.pb.h"
+#include "quxiang/sync/v1/sync.grpc.pb.h"
+#include "services/signing/school_directory.h"
+
+namespace quxiang::signing {
+
+// The name under which signing asks accounts for its SERVICE token.
+inline constexpr char kServiceName[] = "signing";
+
+// A plaintext channel to `target` (host:port, dns:///host:port or an ipv4: address list) that
+// spreads calls over every address the name resolves to with round_robin, so that a headless
+// Service's replicas share the calls. A replica that reports NOT_SERVING over grpc.health.v1
+// leaves the rotation.
+std::shared_ptr<grpc::Channel> CreateRoundRobinChannel(const std::string& target);
+
+class GrpcSchoolDirectory final : public SchoolDirectory {
+ public:
+  GrpcSchoolDirectory(std::shared_ptr<grpc::Channel> accounts_channel, std::shared_ptr<grpc::Channel> sync_channel,
+                      std::string service_secret, const Clock& clock);
+
+  absl::StatusOr<accounts::v1::AgreementType> AgreementType(absl::Time deadline, int64_t school_id) override;
+  absl::StatusOr<std::vector<std::string>> DepartmentsWithGraduates(absl::Time deadline, int64_t school_id,
+                                                                    int class_year) override;
+  absl::StatusOr<std::vector<accounts::v1::User>> DepartmentAccounts(absl::Time deadline, int64_t school_id) override;
+
+ private:
+  // Runs `call` with the service token. When the callee rejects the token (UNAUTHENTICATED, for
+  // example after a key rotation), the token is dropped and the call made once more with a new one.
+  absl::Status CallWithToken(absl::Time deadline, const std::function<grpc::Status(grpc::ClientContext&)>& call);
+
+  std::unique_ptr<accounts::v1::AccountsService::Stub> accounts_;
+  std::unique_ptr<sync::v1::SyncService::Stub> sync_;
+  identity::ServiceTokenSource tokens_;
+};
+
+}  // namespace quxiang::signing
+
+#endif  // QUXIANG_SERVICES_SIGNING_GRPC_CLIENTS_H_
