@@ -105,18 +105,25 @@ qx_keys() {
   fi
   export TOKEN_PRIVATE_KEY_FILE="$dir/token-private.pem" TOKEN_PUBLIC_KEY_FILES="$dir/token-public.pem"
 
-  # The secret with which sync gets its SERVICE token from accounts, and the file of secret
-  # digests (name:sha256hex) that accounts checks it against.
-  if [ ! -s "$dir/sync-secret" ]; then
-    (umask 077 && openssl rand -hex 32 >"$dir/sync-secret") || qx_die "openssl rand failed"
-  fi
-  (umask 077 && printf 'sync:%s\n' "$(tr -d '\n' <"$dir/sync-secret" | sha256sum | cut -d' ' -f1)" \
-    >"$dir/service-secrets")
+  # The secrets with which sync and signing get their SERVICE tokens from accounts, and the file
+  # of secret digests (name:sha256hex) that accounts checks them against.
+  local service
+  : >"$dir/service-secrets.new"
+  chmod 600 "$dir/service-secrets.new"
+  for service in sync signing; do
+    if [ ! -s "$dir/$service-secret" ]; then
+      (umask 077 && openssl rand -hex 32 >"$dir/$service-secret") || qx_die "openssl rand failed"
+    fi
+    printf '%s:%s\n' "$service" "$(tr -d '\n' <"$dir/$service-secret" | sha256sum | cut -d' ' -f1)" \
+      >>"$dir/service-secrets.new"
+  done
+  mv "$dir/service-secrets.new" "$dir/service-secrets"
   # The HMAC key under which accounts stores digests of graduates' ID numbers.
   if [ ! -s "$dir/graduate-identity-key" ]; then
     (umask 077 && openssl rand -hex 32 >"$dir/graduate-identity-key") || qx_die "openssl rand failed"
   fi
-  export SYNC_SECRET_FILE="$dir/sync-secret" SERVICE_SECRETS_FILE="$dir/service-secrets" \
+  export SYNC_SECRET_FILE="$dir/sync-secret" SIGNING_SECRET_FILE="$dir/signing-secret" \
+    SERVICE_SECRETS_FILE="$dir/service-secrets" \
     GRADUATE_IDENTITY_KEY_FILE="$dir/graduate-identity-key"
 }
 

@@ -1,6 +1,7 @@
 // The live /metrics output of every process after some traffic: it must pass promtool's check
 // and contain the series that the alerting rules in deploy/monitoring/alerts.yaml use. sync
-// runs against the EMS simulator and accounts, as in docker-compose.yml.
+// runs against the EMS simulator and accounts, and signing against accounts and sync, as in
+// docker-compose.yml.
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
@@ -41,6 +42,11 @@ class MetricsExpositionTest : public ::testing::Test {
     if (sync_ != nullptr) {
       ASSERT_TRUE(stack_->WaitReady(*sync_, absl::Seconds(90), &failure)) << failure;
       backends += absl::StrCat(",quxiang.sync.v1.SyncService=127.0.0.1:", sync_->port);
+      signing_ = stack_->LaunchSigning(accounts_->port, sync_->port);
+    }
+    if (signing_ != nullptr) {
+      ASSERT_TRUE(stack_->WaitReady(*signing_, absl::Seconds(90), &failure)) << failure;
+      backends += absl::StrCat(",quxiang.signing.v1.SigningService=127.0.0.1:", signing_->port);
     }
     gateway_ = &stack_->LaunchGateway(backends);
     ASSERT_TRUE(stack_->WaitReady(*gateway_, absl::Seconds(30), &failure)) << failure;
@@ -56,6 +62,10 @@ class MetricsExpositionTest : public ::testing::Test {
     if (sync_ != nullptr) {
       ASSERT_EQ(client.Get("/v1/codeTables?classYear=2026").status, 200);
     }
+    if (signing_ != nullptr) {
+      // The operator is no school user, so signing rejects the read.
+      ASSERT_EQ(client.Get("/v1/schools/1/classes/2026/signingSettings").status, 403);
+    }
   }
 
   std::unique_ptr<OpsStack> stack_;
@@ -63,6 +73,7 @@ class MetricsExpositionTest : public ::testing::Test {
   Process* warning_ = nullptr;
   Process* ems_ = nullptr;
   Process* sync_ = nullptr;
+  Process* signing_ = nullptr;
   Process* gateway_ = nullptr;
 };
 
@@ -145,6 +156,18 @@ TEST_F(MetricsExpositionTest, SyncOutputPassesPromtool) {
       << text;
   EXPECT_EQ(SampleValue(text, "grpc_server_handled_total{grpc_service=\"quxiang.sync.v1.SyncService\","
                               "grpc_method=\"ListCodeTables\",grpc_code=\"OK\"}"),
+            1);
+}
+
+TEST_F(MetricsExpositionTest, SigningOutputPassesPromtool) {
+  if (signing_ == nullptr) GTEST_SKIP() << "services/signing, services/sync or tools/ems-simulator is not built";
+  std::string text = ScrapeMetrics(signing_->metrics_port);
+  auto [status, output] = PromtoolCheckMetrics(text);
+  EXPECT_EQ(status, 0) << output << "\n" << text;
+  EXPECT_GE(SampleValue(text, "quxiang_db_pool_open_connections{service=\"signing\"}").value_or(0), 1);
+  EXPECT_EQ(SampleValue(text, "quxiang_db_pool_waiting_requests{service=\"signing\"}"), 0);
+  EXPECT_EQ(SampleValue(text, "grpc_server_handled_total{grpc_service=\"quxiang.signing.v1.SigningService\","
+                              "grpc_method=\"GetSigningSettings\",grpc_code=\"PERMISSION_DENIED\"}"),
             1);
 }
 

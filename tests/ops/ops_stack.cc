@@ -38,7 +38,9 @@ std::unique_ptr<OpsStack> OpsStack::Create(const std::string& name) {
   std::ofstream(stack->folder_ + "/operator") << kOperatorPassword << "\n";
   // accounts stores the SHA-256 of each service's secret, one name:hex line per service.
   std::ofstream(stack->folder_ + "/sync-secret") << kSyncSecret << "\n";
-  std::ofstream(stack->folder_ + "/service-secrets") << "sync:" << Sha256Hex(kSyncSecret) << "\n";
+  std::ofstream(stack->folder_ + "/signing-secret") << kSigningSecret << "\n";
+  std::ofstream(stack->folder_ + "/service-secrets") << "sync:" << Sha256Hex(kSyncSecret) << "\n"
+                                                     << "signing:" << Sha256Hex(kSigningSecret) << "\n";
   std::ofstream(stack->folder_ + "/graduate-identity-key") << "ops-test-graduate-identity-key-0123456789abcdef\n";
   return stack;
 }
@@ -116,6 +118,18 @@ Process* OpsStack::LaunchSync(const std::string& name, int ems_port, int account
                                    "--service_secret_file=" + folder_ + "/sync-secret"};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   return &Launch(name, binary, args, sync_database_->Environment());
+}
+
+Process* OpsStack::LaunchSigning(int accounts_port, int sync_port) {
+  std::string binary = quxiang::testing::BuildDir() + "/services/signing/signing";
+  if (access(binary.c_str(), X_OK) != 0) return nullptr;
+  signing_database_ = quxiang::testing::TestDatabase::Create("ops_signing");
+  std::vector<std::string> args = {"--grpc_port=0", "--drain_delay_ms=100",
+                                   "--token_public_key_files=" + folder_ + "/public.pem",
+                                   absl::StrCat("--accounts_address=dns:///127.0.0.1:", accounts_port),
+                                   absl::StrCat("--sync_address=dns:///127.0.0.1:", sync_port),
+                                   "--service_secret_file=" + folder_ + "/signing-secret"};
+  return &Launch("signing", binary, args, signing_database_->Environment());
 }
 
 Process& OpsStack::LaunchGateway(const std::string& backends) {

@@ -1,6 +1,6 @@
 // Real service binaries on loopback for the operations tests: accounts replicas on one fresh
-// database, the warning service, the EMS simulator and sync when they are built, and the
-// gateway in front of them. Every process writes its gRPC (or HTTP) port and its /metrics port
+// database, the warning service, the EMS simulator, sync and signing when they are built, and
+// the gateway in front of them. Every process writes its gRPC (or HTTP) port and its /metrics port
 // to files in a private folder.
 #ifndef QUXIANG_TESTS_OPS_OPS_STACK_H_
 #define QUXIANG_TESTS_OPS_OPS_STACK_H_
@@ -21,6 +21,7 @@ namespace quxiang::ops {
 inline constexpr char kOperatorPassword[] = "Qx1-Ops#Test2026";
 // The secret with which sync gets its SERVICE token from accounts.
 inline constexpr char kSyncSecret[] = "ops-test-sync-service-secret";
+inline constexpr char kSigningSecret[] = "ops-test-signing-service-secret";
 
 struct Process {
   std::string name;
@@ -47,6 +48,9 @@ class OpsStack {
   // accounts at these ports. Returns nullptr when services/sync is not built.
   Process* LaunchSync(const std::string& name, int ems_port, int accounts_port,
                       const std::vector<std::string>& extra_args = {});
+  // Starts the signing service on its own schema; it calls accounts and sync at these ports.
+  // Returns nullptr when services/signing is not built.
+  Process* LaunchSigning(int accounts_port, int sync_port);
   Process& LaunchGateway(const std::string& backends);
 
   // Waits for the process's port files; returns false (with its log in `failure`) when it
@@ -68,6 +72,7 @@ class OpsStack {
   std::optional<quxiang::testing::TestDatabase> database_;
   std::optional<quxiang::testing::TestDatabase> warning_database_;
   std::optional<quxiang::testing::TestDatabase> sync_database_;
+  std::optional<quxiang::testing::TestDatabase> signing_database_;
   std::string folder_;
   accounts::testing::KeyPair keys_;
   std::vector<std::unique_ptr<Process>> processes_;

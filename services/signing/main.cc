@@ -1,0 +1,79 @@
+// signing: the signing settings (签约设置) per school and graduating class. The signing flows
+// (online signing, offline e-agreement, paper 补登) will join this process.
+#include <fstream>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/ascii.h"
+#include "libs/config/config.h"
+#include "libs/db/db.h"
+#include "libs/db/migrations.h"
+#include "libs/logging/logging.h"
+#include "libs/metrics/database_metrics.h"
+#include "libs/server/server.h"
+#include "libs/status/error.h"
+#include "services/signing/grpc_clients.h"
+#include "services/signing/grpc_service.h"
+#include "services/signing/migrations.h"
+#include "services/signing/settings.h"
+#include "spdlog/spdlog.h"
+
+ABSL_FLAG(std::string, accounts_address, "", "host:port of the accounts service; required.");
+ABSL_FLAG(std::string, sync_address, "", "host:port of the sync service; required.");
+ABSL_FLAG(std::string, service_secret_file, "",
+          "File holding this service's secret for IssueServiceToken (its first line); required.");
+
+namespace {
+
+int Fail(const absl::Status& status, const char* step) {
+  spdlog::critical("{} failed: {} {}", step, quxiang::ErrorReason(status), std::string(status.message()));
+  return 1;
+}
+
+absl::StatusOr<std::string> ReadSecret(const std::string& path) {
+  std::ifstream in(path);
+  std::string secret;
+  if (!in || !std::getline(in, secret) || absl::StripAsciiWhitespace(secret).empty()) {
+    return quxiang::FailedPrecondition("SERVICE_SECRET_UNREADABLE",
+                                       "无法读取服务密钥文件，请用 --service_secret_file 指定一个首行为密钥的文件。",
+                                       {{"path", path}});
+  }
+  return std::string(absl::StripAsciiWhitespace(secret));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  quxiang::server::BlockTerminationSignals();
+  quxiang::config::ParseFlagsAndEnvironment(argc, argv, "signing: signing settings per school and class");
+  quxiang::logging::Init("signing");
+
+  if (absl::GetFlag(FLAGS_accounts_address).empty() || absl::GetFlag(FLAGS_sync_address).empty()) {
+    spdlog::critical("--accounts_address and --sync_address are required");
+    return 1;
+  }
+  auto secret = ReadSecret(absl::GetFlag(FLAGS_service_secret_file));
+  if (!secret.ok()) return Fail(secret.status(), "reading the service secret");
+  auto verifier = quxiang::server::VerifierFromFlags();
+  if (!verifier.ok()) return Fail(verifier.status(), "loading the token public keys");
+
+  quxiang::db::Options db_options = quxiang::db::OptionsFromFlags();
+  if (db_options.database.empty()) db_options.database = "quxiang_signing";
+  auto pool = quxiang::db::Pool::Create(db_options);
+  if (!pool.ok()) return Fail(pool.status(), "connecting to the database");
+  absl::Status migrated = quxiang::db::ApplyMigrations(**pool, quxiang::signing::Migrations());
+  if (!migrated.ok()) return Fail(migrated, "applying migrations");
+  auto database_metrics =
+      quxiang::metrics::DatabaseMetrics::Register(quxiang::metrics::Registry::Default(), **pool, "signing");
+
+  quxiang::signing::GrpcSchoolDirectory directory(
+      quxiang::signing::CreateRoundRobinChannel(absl::GetFlag(FLAGS_accounts_address)),
+      quxiang::signing::CreateRoundRobinChannel(absl::GetFlag(FLAGS_sync_address)), *secret,
+      quxiang::Clock::Real());
+  quxiang::signing::Settings settings(**pool, directory, quxiang::Clock::Real());
+
+  quxiang::server::RuntimeOptions runtime_options = quxiang::server::RuntimeOptionsFromFlags();
+  runtime_options.verifier = verifier->get();
+  quxiang::server::Runtime runtime(runtime_options);
+  quxiang::signing::SigningGrpcService service(settings, runtime);
+  return quxiang::server::Serve(quxiang::server::ServeOptionsFromFlags(), {&service}, runtime);
+}
