@@ -105,12 +105,15 @@ struct AgreementRendererOptions {
   // The family in those files to use. Other faces of the same files (the TC and HK faces of
   // Noto Sans CJK, for instance) serve characters this family lacks.
   std::string font_family = "Noto Sans CJK SC";
+  // Further font files for characters that the two files above lack, such as a font with the
+  // rest of CJK Extension B. They need not contain `font_family`.
+  std::vector<std::string> fallback_font_files;
 };
 
 class AgreementRenderer {
  public:
   // Loads the fonts. FAILED_PRECONDITION with reason AGREEMENT_FONT_MISSING when a file cannot
-  // be loaded, the family is not in it, or it has no Chinese glyphs.
+  // be loaded, or the regular or bold file lacks the family or its Chinese glyphs.
   static absl::StatusOr<std::unique_ptr<AgreementRenderer>> Create(
       const AgreementRendererOptions& options = {});
 

@@ -295,6 +295,31 @@ TEST_F(AgreementRendererTest, BadFieldsAreRejected) {
   }
 }
 
+TEST(AgreementRendererFontTest, FallbackFontDrawsMissingCharacter) {
+  // DejaVu Sans has U+1E0D (ḍ, used in transliterations), which Noto Sans CJK lacks.
+  const std::string dejavu = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
+  if (!std::ifstream(dejavu).good()) GTEST_SKIP() << dejavu << " is not installed";
+  AgreementDocument document = MakeDocument();
+  document.employer.contact_name = "Ḍaḍa Rao";
+
+  absl::StatusOr<std::unique_ptr<AgreementRenderer>> plain = AgreementRenderer::Create();
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  absl::StatusOr<std::string> rejected = (*plain)->Render(document);
+  ASSERT_FALSE(rejected.ok());
+  EXPECT_EQ(ErrorReason(rejected.status()), "AGREEMENT_CHARACTER_NOT_IN_FONT");
+  EXPECT_EQ(ErrorMetadataOf(rejected.status())["code_point"], "U+1E0C");
+
+  AgreementRendererOptions options;
+  options.fallback_font_files = {dejavu};
+  absl::StatusOr<std::unique_ptr<AgreementRenderer>> renderer = AgreementRenderer::Create(options);
+  ASSERT_TRUE(renderer.ok()) << renderer.status();
+  absl::StatusOr<std::string> pdf = (*renderer)->Render(document);
+  ASSERT_TRUE(pdf.ok()) << pdf.status();
+  EXPECT_FALSE(absl::StrContains(*pdf, "/Type3"));
+  EXPECT_TRUE(absl::StrContains(*pdf, "DejaVuSans"));
+  EXPECT_TRUE(absl::StrContains(ExtractText(*pdf), "Ḍaḍa Rao"));
+}
+
 TEST(AgreementRendererFontTest, MissingFontFailsClearly) {
   AgreementRendererOptions options;
   options.regular_font_file = "/nonexistent/NotoSansCJK-Regular.ttc";

@@ -3,6 +3,9 @@
 #include <pango/pangocairo.h>
 #include <pango/pangofc-fontmap.h>
 
+#include <string>
+#include <vector>
+
 #include "absl/strings/str_cat.h"
 #include "libs/status/error.h"
 
@@ -41,7 +44,9 @@ absl::StatusOr<std::unique_ptr<AgreementRenderer::Fonts>> AgreementRenderer::Fon
   if (config == nullptr) return Internal("AGREEMENT_FONT_CONFIG_FAILED", "FcConfigCreate failed");
   fonts->coverage_ = FcCharSetCreate();
 
-  for (const std::string& file : {options.regular_font_file, options.bold_font_file}) {
+  std::vector<std::string> files = {options.regular_font_file, options.bold_font_file};
+  files.insert(files.end(), options.fallback_font_files.begin(), options.fallback_font_files.end());
+  for (const std::string& file : files) {
     if (!FcConfigAppFontAddFile(config, reinterpret_cast<const FcChar8*>(file.c_str()))) {
       FcConfigDestroy(config);
       return FontMissing(file, "不存在或不是字体文件");
@@ -49,6 +54,12 @@ absl::StatusOr<std::unique_ptr<AgreementRenderer::Fonts>> AgreementRenderer::Fon
   }
 
   FcFontSet* faces = FcConfigGetFonts(config, FcSetApplication);
+  for (int i = 0; faces != nullptr && i < faces->nfont; ++i) {
+    FcCharSet* charset = nullptr;
+    if (FcPatternGetCharSet(faces->fonts[i], FC_CHARSET, 0, &charset) == FcResultMatch) {
+      FcCharSetMerge(fonts->coverage_, charset, nullptr);
+    }
+  }
   for (const std::string& file : {options.regular_font_file, options.bold_font_file}) {
     bool family_found = false;
     bool has_chinese = false;
@@ -61,7 +72,6 @@ absl::StatusOr<std::unique_ptr<AgreementRenderer::Fonts>> AgreementRenderer::Fon
           FcPatternGetCharSet(face, FC_CHARSET, 0, &charset) != FcResultMatch) {
         continue;
       }
-      FcCharSetMerge(fonts->coverage_, charset, nullptr);
       if (HasFamily(face, options.font_family)) {
         family_found = true;
         has_chinese = has_chinese || FcCharSetHasChar(charset, kChineseProbe);

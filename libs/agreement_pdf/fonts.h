@@ -1,5 +1,5 @@
 // The fonts of an AgreementRenderer: a Pango font map over a private fontconfig configuration
-// that contains only the configured font files.
+// that contains only the configured font files, the fallback files included.
 #ifndef QUXIANG_LIBS_AGREEMENT_PDF_FONTS_H_
 #define QUXIANG_LIBS_AGREEMENT_PDF_FONTS_H_
 
