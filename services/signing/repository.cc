@@ -111,13 +111,16 @@ absl::StatusOr<bool> Repository::UpdateSettings(db::Session& s, const SettingsRe
 }
 
 absl::StatusOr<UsageRecord> Repository::LockUsage(db::Session& s, int64_t school_id, int class_year) {
-  RETURN_IF_ERROR(s.Execute("INSERT IGNORE INTO settings_usage (school_id, class_year) VALUES (?, ?)",
+  // ON DUPLICATE KEY UPDATE takes the row's exclusive lock at once. INSERT IGNORE would take a
+  // shared lock on an existing row, and two callers upgrading theirs would deadlock.
+  RETURN_IF_ERROR(s.Execute("INSERT INTO settings_usage (school_id, class_year) VALUES (?, ?) "
+                            "ON DUPLICATE KEY UPDATE records_in_review = records_in_review",
                             {school_id, static_cast<int64_t>(class_year)})
                       .status());
   ASSIGN_OR_RETURN(auto row, s.QueryOne("SELECT first_acted_at IS NOT NULL, records_in_review FROM settings_usage "
                                         "WHERE school_id = ? AND class_year = ? FOR UPDATE",
                                         {school_id, static_cast<int64_t>(class_year)}));
-  if (!row) return Internal("SETTINGS_USAGE_MISSING", "settings_usage row missing right after INSERT IGNORE");
+  if (!row) return Internal("SETTINGS_USAGE_MISSING", "settings_usage row missing right after its upsert");
   return UsageRecord{row->Int64(0) != 0, row->Int64(1)};
 }
 

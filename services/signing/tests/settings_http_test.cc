@@ -1,7 +1,9 @@
 // Acceptance tests of the signing settings over HTTP: the real gateway binary in front of the
 // signing service on a real MariaDB, which calls in-process accounts and sync services over gRPC
 // as the SERVICE principal "signing".
+#include <algorithm>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -510,6 +512,45 @@ TEST_F(SettingsHttpTest, InvalidClassYearAndMissingFields) {
 
   HttpResponse anonymous = quxiang::testing::HttpClient(stack_->http_port()).Send("GET", SettingsPath(school), "", {});
   EXPECT_EQ(anonymous.status, 401) << anonymous.body;
+}
+
+TEST_F(SettingsHttpTest, ConcurrentWritesOneWins) {
+  const std::string school = NewSchool(14);
+  constexpr int kWriters = 6;
+
+  // Several first submissions at once: exactly one creates the settings, the others are stale.
+  std::vector<int> first_statuses(kWriters);
+  std::vector<std::thread> writers;
+  for (int i = 0; i < kWriters; ++i) {
+    writers.emplace_back([&, i] {
+      Submission submission;
+      submission.request_id = absl::StrCat("race-first-", i);
+      submission.max_termination_applications = i;
+      first_statuses[i] = Submit(school, submission).status;
+    });
+  }
+  for (auto& writer : writers) writer.join();
+  EXPECT_EQ(std::count(first_statuses.begin(), first_statuses.end(), 200), 1);
+  EXPECT_EQ(std::count(first_statuses.begin(), first_statuses.end(), 409), kWriters - 1);
+
+  // Several updates from etag 1 at once: exactly one moves the settings to etag 2.
+  std::vector<int> update_statuses(kWriters);
+  writers.clear();
+  for (int i = 0; i < kWriters; ++i) {
+    writers.emplace_back([&, i] {
+      Submission submission;
+      submission.request_id = absl::StrCat("race-update-", i);
+      submission.etag = "1";
+      submission.max_termination_applications = 50 + i;
+      update_statuses[i] = Submit(school, submission).status;
+    });
+  }
+  for (auto& writer : writers) writer.join();
+  EXPECT_EQ(std::count(update_statuses.begin(), update_statuses.end(), 200), 1);
+  EXPECT_EQ(std::count(update_statuses.begin(), update_statuses.end(), 409), kWriters - 1);
+  HttpResponse read = Read(school);
+  EXPECT_EQ(read.String("etag"), "2");
+  EXPECT_EQ(AuditCount(school), 2);
 }
 
 }  // namespace
