@@ -50,6 +50,21 @@ qx_build() {
   cmake -S "$QX_ROOT" -B "$QX_BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="$type" >/dev/null \
     || qx_die "cmake configure failed"
   ninja -C "$QX_BUILD_DIR" -j "${QX_JOBS:-$(nproc)}" || qx_die "build failed"
+  qx_build_web
+}
+
+# Builds the web console into web/dist with Vite, unless web/dist/index.html is newer than every
+# source file of the console (web/src, web/index.html, web/vite.config.js, web/package-lock.json).
+# scripts/setup installs web/node_modules first.
+qx_build_web() {
+  local web="$QX_ROOT/web"
+  [ -f "$web/package.json" ] || return 0
+  if [ -f "$web/dist/index.html" ] && [ -z "$(find "$web/src" "$web/index.html" "$web/vite.config.js" \
+      "$web/package-lock.json" -newer "$web/dist/index.html" -print -quit)" ]; then
+    return 0
+  fi
+  qx_log "building the web console (web/dist)"
+  (cd "$web" && npm run --silent build -- --logLevel=warn) || qx_die "building the web console failed"
 }
 
 # Prints a TCP port on 127.0.0.1 that nothing listens on now.

@@ -1,0 +1,160 @@
+// The console's only HTTP client. Every call goes through request(), which
+//  - sends the session's CSRF token (cookie qx_csrf) in X-CSRF-Token on every write,
+//  - sends X-Request-Id, and for writes the same id as the body's requestId, so that the
+//    services replay the first result when an action is retried,
+//  - sends the browser to the login page on 401,
+//  - raises ApiError with the Chinese `message` of the gateway's error body.
+import { ElMessage } from 'element-plus'
+
+import router from './router.js'
+
+export const STALE_MESSAGE = '该记录已被他人处理，请刷新'
+const NETWORK_MESSAGE = '无法连接服务器，请检查网络后重试'
+const UNKNOWN_MESSAGE = '服务器返回了无法识别的结果，请稍后重试'
+
+export class ApiError extends Error {
+  constructor(status, body) {
+    super(body && typeof body.message === 'string' && body.message ? body.message : UNKNOWN_MESSAGE)
+    this.status = status
+    this.reason = (body && body.reason) || ''
+    this.code = (body && body.code) || ''
+    this.details = (body && body.details) || {}
+    this.requestId = (body && body.request_id) || ''
+  }
+}
+
+export function newRequestId() {
+  if (globalThis.crypto && typeof globalThis.crypto.randomUUID === 'function') {
+    return globalThis.crypto.randomUUID()
+  }
+  const bytes = new Uint8Array(16)
+  globalThis.crypto.getRandomValues(bytes)
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
+}
+
+function csrfToken() {
+  const match = document.cookie.match(/(?:^|;\s*)qx_csrf=([^;]*)/)
+  return match ? decodeURIComponent(match[1]) : ''
+}
+
+function queryString(query) {
+  const params = new URLSearchParams()
+  for (const [key, value] of Object.entries(query || {})) {
+    if (value === undefined || value === null || value === '') continue
+    params.append(key, String(value))
+  }
+  const text = params.toString()
+  return text ? `?${text}` : ''
+}
+
+// Sends one request and returns the decoded JSON body. `requestId` names the action: pass the
+// same id when the same action is retried.
+export async function request(method, path, { query, body, requestId } = {}) {
+  const headers = { Accept: 'application/json', 'X-Request-Id': requestId || newRequestId() }
+  const write = method !== 'GET' && method !== 'HEAD'
+  if (write) {
+    const token = csrfToken()
+    if (token) headers['X-CSRF-Token'] = token
+  }
+  let payload
+  if (body !== undefined) {
+    headers['Content-Type'] = 'application/json; charset=utf-8'
+    payload = JSON.stringify(body)
+  }
+
+  let response
+  try {
+    response = await fetch(`/v1${path}${queryString(query)}`, {
+      method,
+      headers,
+      body: payload,
+      credentials: 'same-origin',
+    })
+  } catch {
+    throw new ApiError(0, { message: NETWORK_MESSAGE, reason: 'NETWORK_ERROR' })
+  }
+
+  let data = null
+  const text = await response.text()
+  if (text) {
+    try {
+      data = JSON.parse(text)
+    } catch {
+      data = null
+    }
+  }
+  if (response.ok) return data || {}
+
+  const error = new ApiError(response.status, data)
+  if (response.status === 401 && path !== '/sessions:login') {
+    const current = router.currentRoute.value
+    if (current.name !== 'login') {
+      router.replace({ name: 'login', query: { redirect: current.fullPath } })
+    }
+  }
+  throw error
+}
+
+// A write action that keeps its request id until it succeeds or fails for good, so that a retry
+// after a lost answer (network error, 5xx, timeout) is replayed by the service, not repeated.
+// `pending` disables the button while the request is in flight, so a double click sends once.
+export function createAction() {
+  const state = { pending: false, requestId: '' }
+  return {
+    state,
+    async run(send) {
+      if (state.pending) return undefined
+      state.pending = true
+      if (!state.requestId) state.requestId = newRequestId()
+      try {
+        const result = await send(state.requestId)
+        state.requestId = ''
+        return result
+      } catch (error) {
+        const retryable = error instanceof ApiError && (error.status === 0 || error.status >= 500)
+        if (!retryable) state.requestId = ''
+        throw error
+      } finally {
+        state.pending = false
+      }
+    },
+  }
+}
+
+// Shows an error the way every page does. A 409 means someone else changed the record first:
+// the page gets `reload` to fetch it again.
+export function showError(error, reload) {
+  if (error instanceof ApiError && error.status === 401) return
+  if (error instanceof ApiError && error.status === 409) {
+    ElMessage({ type: 'warning', message: STALE_MESSAGE, grouping: true })
+    if (reload) reload()
+    return
+  }
+  const message = error instanceof ApiError ? error.message : UNKNOWN_MESSAGE
+  ElMessage({ type: 'error', message, grouping: true })
+}
+
+export const api = {
+  login: (username, password) => request('POST', '/sessions:login', { body: { username, password } }),
+  logout: (requestId) =>
+    request('POST', '/sessions:logout', { body: requestId ? { requestId } : {}, requestId }),
+  currentUser: () => request('GET', '/users/me'),
+  school: (schoolId) => request('GET', `/schools/${schoolId}`),
+  departments: (schoolId) => request('GET', `/schools/${schoolId}/departments`),
+  graduates: (schoolId, classYear, query) =>
+    request('GET', `/schools/${schoolId}/classes/${classYear}/graduates`, { query }),
+  graduate: (schoolId, graduateId) => request('GET', `/schools/${schoolId}/graduates/${graduateId}`),
+  restoreGraduate: (schoolId, graduateId, requestId) =>
+    request('POST', `/schools/${schoolId}/graduates/${graduateId}:restore`, {
+      body: { requestId },
+      requestId,
+    }),
+  codeTable: (table, classYear) => request('GET', `/codeTables/${table}`, { query: { classYear } }),
+  statistics: (schoolId, classYear, department) =>
+    request('GET', `/schools/${schoolId}/classes/${classYear}/statistics`, { query: { department } }),
+  warningMarks: (schoolId, query) => request('GET', `/schools/${schoolId}/warningMarks`, { query }),
+  createWarningMark: (schoolId, mark, requestId) =>
+    request('POST', `/schools/${schoolId}/warningMarks`, { body: { ...mark, requestId }, requestId }),
+  deleteWarningMark: (schoolId, markId, etag, requestId) =>
+    request('DELETE', `/schools/${schoolId}/warningMarks/${markId}`, { query: { requestId, etag }, requestId }),
+}

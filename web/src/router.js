@@ -1,0 +1,51 @@
+import { createRouter, createWebHistory } from 'vue-router'
+
+import { isSchoolUser, loadSession } from './session.js'
+
+const routes = [
+  { path: '/login', name: 'login', component: () => import('./views/LoginView.vue'), meta: { public: true } },
+  { path: '/', name: 'modules', component: () => import('./views/ModuleSelectView.vue') },
+  {
+    path: '/employment',
+    component: () => import('./views/EmploymentLayout.vue'),
+    children: [
+      { path: '', name: 'home', component: () => import('./views/HomeView.vue'), meta: { title: '首页' } },
+      {
+        path: 'roster',
+        name: 'roster',
+        component: () => import('./views/RosterView.vue'),
+        meta: { title: '学生名单管理' },
+      },
+      {
+        path: 'invalidated',
+        name: 'invalidated',
+        component: () => import('./views/InvalidatedView.vue'),
+        meta: { title: '失效信息管理' },
+      },
+      {
+        path: 'warnings',
+        name: 'warnings',
+        component: () => import('./views/WarningsView.vue'),
+        meta: { title: '预警单位管理', schoolOnly: true },
+      },
+      {
+        path: 'statistics',
+        name: 'statistics',
+        component: () => import('./views/StatisticsView.vue'),
+        meta: { title: '数据统计' },
+      },
+    ],
+  },
+  { path: '/:pathMatch(.*)*', redirect: '/' },
+]
+
+const router = createRouter({ history: createWebHistory(), routes })
+
+router.beforeEach(async (to) => {
+  if (to.meta.public) return true
+  if (!(await loadSession())) return { name: 'login', query: { redirect: to.fullPath } }
+  if (to.meta.schoolOnly && !isSchoolUser.value) return { name: 'home' }
+  return true
+})
+
+export default router
