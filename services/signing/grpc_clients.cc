@@ -1,5 +1,7 @@
 #include "services/signing/grpc_clients.h"
 
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "libs/status/error.h"
 #include "libs/status/grpc_status.h"
 
@@ -105,6 +107,142 @@ absl::StatusOr<std::vector<accounts::v1::User>> GrpcSchoolDirectory::DepartmentA
     if (response.users_size() == 0 || static_cast<int>(users.size()) >= response.total_size()) return users;
   }
   return Internal("TOO_MANY_DEPARTMENT_ACCOUNT_PAGES", "ListUsers returned more pages than kMaxUserPages");
+}
+
+namespace {
+
+// The name of 签就业协议形式就业 in the destination code table.
+constexpr char kAgreementDestinationName[] = "签就业协议形式就业";
+
+template <typename Request>
+void FillLedgerRequest(const LedgerCall& call, Request* request) {
+  request->set_request_id(call.request_id);
+  request->set_school_id(std::to_string(call.school_id));
+  request->set_graduate_id(std::to_string(call.graduate_id));
+  request->set_flow(sync::v1::FLOW_ONLINE_SIGNING);
+  request->set_record_id(call.record_id);
+}
+
+}  // namespace
+
+absl::StatusOr<GraduateInfo> GrpcSchoolDirectory::GetGraduate(absl::Time deadline, int64_t school_id,
+                                                              int64_t graduate_id) {
+  sync::v1::GetGraduateRequest request;
+  request.set_school_id(std::to_string(school_id));
+  request.set_graduate_id(std::to_string(graduate_id));
+  sync::v1::Graduate graduate;
+  absl::Status status = CallWithToken(
+      deadline, [&](grpc::ClientContext& context) { return sync_->GetGraduate(&context, request, &graduate); });
+  if (!status.ok()) return status;
+  GraduateInfo info;
+  info.id = graduate_id;
+  info.class_year = graduate.class_year();
+  info.name = graduate.record().name();
+  info.student_number = graduate.record().student_number();
+  info.department = graduate.record().department();
+  return info;
+}
+
+absl::StatusOr<GraduateInfo> GrpcSchoolDirectory::FindGraduateByStudentNumber(absl::Time deadline, int64_t school_id,
+                                                                              int class_year,
+                                                                              const std::string& student_number) {
+  sync::v1::ListGraduatesRequest request;
+  request.set_school_id(std::to_string(school_id));
+  request.set_class_year(class_year);
+  request.set_query(student_number);
+  request.set_page_size(100);
+  sync::v1::ListGraduatesResponse response;
+  absl::Status status = CallWithToken(
+      deadline, [&](grpc::ClientContext& context) { return sync_->ListGraduates(&context, request, &response); });
+  if (!status.ok()) return status;
+  // The query also matches the beginning of names, so only an exact student number counts.
+  for (const sync::v1::GraduateSummary& graduate : response.graduates()) {
+    if (graduate.student_number() != student_number) continue;
+    GraduateInfo info;
+    if (!absl::SimpleAtoi(graduate.id(), &info.id)) break;
+    info.class_year = graduate.class_year();
+    info.name = graduate.name();
+    info.student_number = graduate.student_number();
+    info.department = graduate.department();
+    return info;
+  }
+  return NotFound("GRADUATE_NOT_FOUND", "该学校本届毕业生中没有这个学号，请核对学校和学号。",
+                  {{"student_number", student_number}});
+}
+
+absl::StatusOr<EligibilityInfo> GrpcSchoolDirectory::CheckOnlineSigningEligibility(absl::Time deadline,
+                                                                                   int64_t school_id,
+                                                                                   int64_t graduate_id) {
+  sync::v1::CheckEligibilityRequest request;
+  request.set_school_id(std::to_string(school_id));
+  request.set_graduate_id(std::to_string(graduate_id));
+  request.set_flow(sync::v1::FLOW_ONLINE_SIGNING);
+  sync::v1::Eligibility eligibility;
+  absl::Status status = CallWithToken(deadline, [&](grpc::ClientContext& context) {
+    return sync_->CheckEligibility(&context, request, &eligibility);
+  });
+  if (!status.ok()) return status;
+  return EligibilityInfo{eligibility.eligible(), eligibility.reason(), eligibility.message()};
+}
+
+absl::StatusOr<EmployerInfo> GrpcSchoolDirectory::GetEmployer(absl::Time deadline, const std::string& employer_id) {
+  accounts::v1::GetEmployerRequest request;
+  request.set_employer_id(employer_id);
+  accounts::v1::Employer employer;
+  absl::Status status = CallWithToken(
+      deadline, [&](grpc::ClientContext& context) { return accounts_->GetEmployer(&context, request, &employer); });
+  if (!status.ok()) return status;
+  return EmployerInfo{employer.name(), employer.credit_code()};
+}
+
+absl::StatusOr<std::string> GrpcSchoolDirectory::AgreementDestinationCode(absl::Time deadline, int class_year) {
+  sync::v1::GetCodeTableRequest request;
+  request.set_table("destination-codes");
+  request.set_class_year(class_year);
+  sync::v1::CodeTable table;
+  absl::Status status = CallWithToken(
+      deadline, [&](grpc::ClientContext& context) { return sync_->GetCodeTable(&context, request, &table); });
+  if (!status.ok()) return status;
+  for (const sync::v1::Code& code : table.codes()) {
+    if (code.name() == kAgreementDestinationName) return code.code();
+  }
+  return Internal("AGREEMENT_DESTINATION_CODE_MISSING",
+                  absl::StrCat("the destination code table of class ", class_year, " has no ", kAgreementDestinationName));
+}
+
+absl::Status GrpcSchoolDirectory::ClaimGraduate(absl::Time deadline, const LedgerCall& call) {
+  sync::v1::ClaimGraduateRequest request;
+  FillLedgerRequest(call, &request);
+  sync::v1::LedgerEntry entry;
+  return CallWithToken(deadline,
+                       [&](grpc::ClientContext& context) { return sync_->ClaimGraduate(&context, request, &entry); });
+}
+
+absl::Status GrpcSchoolDirectory::ReleaseClaim(absl::Time deadline, const LedgerCall& call) {
+  sync::v1::ReleaseClaimRequest request;
+  FillLedgerRequest(call, &request);
+  sync::v1::LedgerEntry entry;
+  return CallWithToken(deadline,
+                       [&](grpc::ClientContext& context) { return sync_->ReleaseClaim(&context, request, &entry); });
+}
+
+absl::Status GrpcSchoolDirectory::CommitDestination(absl::Time deadline, const LedgerCall& call,
+                                                    const ems::v1::Destination& destination) {
+  sync::v1::CommitDestinationRequest request;
+  FillLedgerRequest(call, &request);
+  *request.mutable_destination() = destination;
+  sync::v1::LedgerEntry entry;
+  return CallWithToken(
+      deadline, [&](grpc::ClientContext& context) { return sync_->CommitDestination(&context, request, &entry); });
+}
+
+absl::Status GrpcSchoolDirectory::VoidDestination(absl::Time deadline, const LedgerCall& call) {
+  sync::v1::VoidDestinationRequest request;
+  FillLedgerRequest(call, &request);
+  request.set_reason(sync::v1::VOID_REASON_VOIDED);
+  sync::v1::LedgerEntry entry;
+  return CallWithToken(deadline,
+                       [&](grpc::ClientContext& context) { return sync_->VoidDestination(&context, request, &entry); });
 }
 
 }  // namespace quxiang::signing

@@ -13,6 +13,7 @@
 #include "libs/identity/service_token_source.h"
 #include "quxiang/accounts/v1/accounts.grpc.pb.h"
 #include "quxiang/sync/v1/sync.grpc.pb.h"
+#include "services/signing/flow_peers.h"
 #include "services/signing/school_directory.h"
 
 namespace quxiang::signing {
@@ -26,7 +27,7 @@ inline constexpr char kServiceName[] = "signing";
 // leaves the rotation.
 std::shared_ptr<grpc::Channel> CreateRoundRobinChannel(const std::string& target);
 
-class GrpcSchoolDirectory final : public SchoolDirectory {
+class GrpcSchoolDirectory final : public SchoolDirectory, public FlowPeers {
  public:
   GrpcSchoolDirectory(std::shared_ptr<grpc::Channel> accounts_channel, std::shared_ptr<grpc::Channel> sync_channel,
                       std::string service_secret, const Clock& clock);
@@ -35,6 +36,19 @@ class GrpcSchoolDirectory final : public SchoolDirectory {
   absl::StatusOr<std::vector<std::string>> DepartmentsWithGraduates(absl::Time deadline, int64_t school_id,
                                                                     int class_year) override;
   absl::StatusOr<std::vector<accounts::v1::User>> DepartmentAccounts(absl::Time deadline, int64_t school_id) override;
+
+  absl::StatusOr<GraduateInfo> GetGraduate(absl::Time deadline, int64_t school_id, int64_t graduate_id) override;
+  absl::StatusOr<GraduateInfo> FindGraduateByStudentNumber(absl::Time deadline, int64_t school_id, int class_year,
+                                                           const std::string& student_number) override;
+  absl::StatusOr<EligibilityInfo> CheckOnlineSigningEligibility(absl::Time deadline, int64_t school_id,
+                                                                int64_t graduate_id) override;
+  absl::StatusOr<EmployerInfo> GetEmployer(absl::Time deadline, const std::string& employer_id) override;
+  absl::StatusOr<std::string> AgreementDestinationCode(absl::Time deadline, int class_year) override;
+  absl::Status ClaimGraduate(absl::Time deadline, const LedgerCall& call) override;
+  absl::Status ReleaseClaim(absl::Time deadline, const LedgerCall& call) override;
+  absl::Status CommitDestination(absl::Time deadline, const LedgerCall& call,
+                                 const ems::v1::Destination& destination) override;
+  absl::Status VoidDestination(absl::Time deadline, const LedgerCall& call) override;
 
  private:
   // Runs `call` with the service token. When the callee rejects the token (UNAUTHENTICATED, for

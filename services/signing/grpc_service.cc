@@ -38,4 +38,103 @@ grpc::ServerUnaryReactor* SigningGrpcService::UpdateSigningSettings(grpc::Callba
       });
 }
 
+grpc::ServerUnaryReactor* SigningGrpcService::CreateInvitation(grpc::CallbackServerContext* context,
+                                                 const v1::CreateInvitationRequest* request, v1::OnlineSigning* response) {
+  return runtime_.Handle<v1::CreateInvitationRequest, v1::OnlineSigning>(
+      context, request, response, "/quxiang.signing.v1.SigningService/CreateInvitation", server::Auth::kRequired,
+      [this](server::CallContext& call, const v1::CreateInvitationRequest& r, v1::OnlineSigning* out) {
+        return online_signing_.CreateInvitation(ToRequestInfo(call), r, out);
+      });
+}
+
+grpc::ServerUnaryReactor* SigningGrpcService::ListEmployerInvitations(grpc::CallbackServerContext* context,
+                                                 const v1::ListEmployerInvitationsRequest* request, v1::ListOnlineSigningsResponse* response) {
+  return runtime_.Handle<v1::ListEmployerInvitationsRequest, v1::ListOnlineSigningsResponse>(
+      context, request, response, "/quxiang.signing.v1.SigningService/ListEmployerInvitations", server::Auth::kRequired,
+      [this](server::CallContext& call, const v1::ListEmployerInvitationsRequest& r, v1::ListOnlineSigningsResponse* out) {
+        return online_signing_.ListEmployerInvitations(ToRequestInfo(call), r, out);
+      });
+}
+
+grpc::ServerUnaryReactor* SigningGrpcService::WithdrawInvitation(grpc::CallbackServerContext* context,
+                                                 const v1::InvitationActionRequest* request, v1::OnlineSigning* response) {
+  return runtime_.Handle<v1::InvitationActionRequest, v1::OnlineSigning>(
+      context, request, response, "/quxiang.signing.v1.SigningService/WithdrawInvitation", server::Auth::kRequired,
+      [this](server::CallContext& call, const v1::InvitationActionRequest& r, v1::OnlineSigning* out) {
+        return online_signing_.WithdrawInvitation(ToRequestInfo(call), r, out);
+      });
+}
+
+grpc::ServerUnaryReactor* SigningGrpcService::ListGraduateInvitations(grpc::CallbackServerContext* context,
+                                                 const v1::ListGraduateInvitationsRequest* request, v1::ListOnlineSigningsResponse* response) {
+  return runtime_.Handle<v1::ListGraduateInvitationsRequest, v1::ListOnlineSigningsResponse>(
+      context, request, response, "/quxiang.signing.v1.SigningService/ListGraduateInvitations", server::Auth::kRequired,
+      [this](server::CallContext& call, const v1::ListGraduateInvitationsRequest& r, v1::ListOnlineSigningsResponse* out) {
+        return online_signing_.ListGraduateInvitations(ToRequestInfo(call), r, out);
+      });
+}
+
+grpc::ServerUnaryReactor* SigningGrpcService::AcceptInvitation(grpc::CallbackServerContext* context,
+                                                 const v1::InvitationActionRequest* request, v1::OnlineSigning* response) {
+  return runtime_.Handle<v1::InvitationActionRequest, v1::OnlineSigning>(
+      context, request, response, "/quxiang.signing.v1.SigningService/AcceptInvitation", server::Auth::kRequired,
+      [this](server::CallContext& call, const v1::InvitationActionRequest& r, v1::OnlineSigning* out) {
+        return online_signing_.AcceptInvitation(ToRequestInfo(call), r, out);
+      });
+}
+
+grpc::ServerUnaryReactor* SigningGrpcService::DeclineInvitation(grpc::CallbackServerContext* context,
+                                                 const v1::InvitationActionRequest* request, v1::OnlineSigning* response) {
+  return runtime_.Handle<v1::InvitationActionRequest, v1::OnlineSigning>(
+      context, request, response, "/quxiang.signing.v1.SigningService/DeclineInvitation", server::Auth::kRequired,
+      [this](server::CallContext& call, const v1::InvitationActionRequest& r, v1::OnlineSigning* out) {
+        return online_signing_.DeclineInvitation(ToRequestInfo(call), r, out);
+      });
+}
+
+grpc::ServerUnaryReactor* SigningGrpcService::ListOnlineSignings(grpc::CallbackServerContext* context,
+                                                 const v1::ListOnlineSigningsRequest* request, v1::ListOnlineSigningsResponse* response) {
+  return runtime_.Handle<v1::ListOnlineSigningsRequest, v1::ListOnlineSigningsResponse>(
+      context, request, response, "/quxiang.signing.v1.SigningService/ListOnlineSignings", server::Auth::kRequired,
+      [this](server::CallContext& call, const v1::ListOnlineSigningsRequest& r, v1::ListOnlineSigningsResponse* out) {
+        return online_signing_.ListOnlineSignings(ToRequestInfo(call), r, out);
+      });
+}
+
+grpc::ServerUnaryReactor* SigningGrpcService::GetOnlineSigning(grpc::CallbackServerContext* context,
+                                                 const v1::GetOnlineSigningRequest* request, v1::OnlineSigning* response) {
+  return runtime_.Handle<v1::GetOnlineSigningRequest, v1::OnlineSigning>(
+      context, request, response, "/quxiang.signing.v1.SigningService/GetOnlineSigning", server::Auth::kRequired,
+      [this](server::CallContext& call, const v1::GetOnlineSigningRequest& r, v1::OnlineSigning* out) {
+        return online_signing_.GetOnlineSigning(ToRequestInfo(call), r, out);
+      });
+}
+
+grpc::ServerUnaryReactor* SigningGrpcService::ReviewOnlineSigning(grpc::CallbackServerContext* context,
+                                                 const v1::ReviewOnlineSigningRequest* request, v1::OnlineSigning* response) {
+  return runtime_.Handle<v1::ReviewOnlineSigningRequest, v1::OnlineSigning>(
+      context, request, response, "/quxiang.signing.v1.SigningService/ReviewOnlineSigning", server::Auth::kRequired,
+      [this](server::CallContext& call, const v1::ReviewOnlineSigningRequest& r, v1::OnlineSigning* out) {
+        return online_signing_.ReviewOnlineSigning(ToRequestInfo(call), r, out);
+      });
+}
+
+grpc::ServerUnaryReactor* SigningGrpcService::BatchReviewOnlineSignings(grpc::CallbackServerContext* context,
+                                                 const v1::BatchReviewOnlineSigningsRequest* request, v1::BatchReviewOnlineSigningsResponse* response) {
+  return runtime_.Handle<v1::BatchReviewOnlineSigningsRequest, v1::BatchReviewOnlineSigningsResponse>(
+      context, request, response, "/quxiang.signing.v1.SigningService/BatchReviewOnlineSignings", server::Auth::kRequired,
+      [this](server::CallContext& call, const v1::BatchReviewOnlineSigningsRequest& r, v1::BatchReviewOnlineSigningsResponse* out) {
+        return online_signing_.BatchReviewOnlineSignings(ToRequestInfo(call), r, out);
+      });
+}
+
+grpc::ServerUnaryReactor* SigningGrpcService::VoidOnlineSigning(grpc::CallbackServerContext* context,
+                                                 const v1::VoidOnlineSigningRequest* request, v1::OnlineSigning* response) {
+  return runtime_.Handle<v1::VoidOnlineSigningRequest, v1::OnlineSigning>(
+      context, request, response, "/quxiang.signing.v1.SigningService/VoidOnlineSigning", server::Auth::kRequired,
+      [this](server::CallContext& call, const v1::VoidOnlineSigningRequest& r, v1::OnlineSigning* out) {
+        return online_signing_.VoidOnlineSigning(ToRequestInfo(call), r, out);
+      });
+}
+
 }  // namespace quxiang::signing

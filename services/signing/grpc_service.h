@@ -4,13 +4,15 @@
 
 #include "libs/server/server.h"
 #include "quxiang/signing/v1/signing.grpc.pb.h"
+#include "services/signing/online_signing.h"
 #include "services/signing/settings.h"
 
 namespace quxiang::signing {
 
 class SigningGrpcService final : public v1::SigningService::CallbackService {
  public:
-  SigningGrpcService(Settings& settings, server::Runtime& runtime) : settings_(settings), runtime_(runtime) {}
+  SigningGrpcService(Settings& settings, OnlineSigning& online_signing, server::Runtime& runtime)
+      : settings_(settings), online_signing_(online_signing), runtime_(runtime) {}
 
   grpc::ServerUnaryReactor* GetSigningSettings(grpc::CallbackServerContext* context,
                                                const v1::GetSigningSettingsRequest* request,
@@ -19,8 +21,32 @@ class SigningGrpcService final : public v1::SigningService::CallbackService {
                                                   const v1::UpdateSigningSettingsRequest* request,
                                                   v1::SigningSettings* response) override;
 
+  grpc::ServerUnaryReactor* CreateInvitation(grpc::CallbackServerContext* context, const v1::CreateInvitationRequest* request,
+                                       v1::OnlineSigning* response) override;
+  grpc::ServerUnaryReactor* ListEmployerInvitations(grpc::CallbackServerContext* context, const v1::ListEmployerInvitationsRequest* request,
+                                       v1::ListOnlineSigningsResponse* response) override;
+  grpc::ServerUnaryReactor* WithdrawInvitation(grpc::CallbackServerContext* context, const v1::InvitationActionRequest* request,
+                                       v1::OnlineSigning* response) override;
+  grpc::ServerUnaryReactor* ListGraduateInvitations(grpc::CallbackServerContext* context, const v1::ListGraduateInvitationsRequest* request,
+                                       v1::ListOnlineSigningsResponse* response) override;
+  grpc::ServerUnaryReactor* AcceptInvitation(grpc::CallbackServerContext* context, const v1::InvitationActionRequest* request,
+                                       v1::OnlineSigning* response) override;
+  grpc::ServerUnaryReactor* DeclineInvitation(grpc::CallbackServerContext* context, const v1::InvitationActionRequest* request,
+                                       v1::OnlineSigning* response) override;
+  grpc::ServerUnaryReactor* ListOnlineSignings(grpc::CallbackServerContext* context, const v1::ListOnlineSigningsRequest* request,
+                                       v1::ListOnlineSigningsResponse* response) override;
+  grpc::ServerUnaryReactor* GetOnlineSigning(grpc::CallbackServerContext* context, const v1::GetOnlineSigningRequest* request,
+                                       v1::OnlineSigning* response) override;
+  grpc::ServerUnaryReactor* ReviewOnlineSigning(grpc::CallbackServerContext* context, const v1::ReviewOnlineSigningRequest* request,
+                                       v1::OnlineSigning* response) override;
+  grpc::ServerUnaryReactor* BatchReviewOnlineSignings(grpc::CallbackServerContext* context, const v1::BatchReviewOnlineSigningsRequest* request,
+                                       v1::BatchReviewOnlineSigningsResponse* response) override;
+  grpc::ServerUnaryReactor* VoidOnlineSigning(grpc::CallbackServerContext* context, const v1::VoidOnlineSigningRequest* request,
+                                       v1::OnlineSigning* response) override;
+
  private:
   Settings& settings_;
+  OnlineSigning& online_signing_;
   server::Runtime& runtime_;
 };
 

@@ -1,5 +1,5 @@
-// signing: the signing settings (签约设置) per school and graduating class. The signing flows
-// (online signing, offline e-agreement, paper 补登) will join this process.
+// signing: the signing settings (签约设置) per school and graduating class and the online signing
+// flow (线上签约). The offline e-agreement and paper 补登 flows will join this process.
 #include <fstream>
 
 #include "absl/flags/flag.h"
@@ -9,11 +9,13 @@
 #include "libs/db/migrations.h"
 #include "libs/logging/logging.h"
 #include "libs/metrics/database_metrics.h"
+#include "libs/review/store.h"
 #include "libs/server/server.h"
 #include "libs/status/error.h"
 #include "services/signing/grpc_clients.h"
 #include "services/signing/grpc_service.h"
 #include "services/signing/migrations.h"
+#include "services/signing/online_signing.h"
 #include "services/signing/settings.h"
 #include "spdlog/spdlog.h"
 
@@ -44,7 +46,7 @@ absl::StatusOr<std::string> ReadSecret(const std::string& path) {
 
 int main(int argc, char** argv) {
   quxiang::server::BlockTerminationSignals();
-  quxiang::config::ParseFlagsAndEnvironment(argc, argv, "signing: signing settings per school and class");
+  quxiang::config::ParseFlagsAndEnvironment(argc, argv, "signing: signing settings and online signing");
   quxiang::logging::Init("signing");
 
   if (absl::GetFlag(FLAGS_accounts_address).empty() || absl::GetFlag(FLAGS_sync_address).empty()) {
@@ -60,7 +62,8 @@ int main(int argc, char** argv) {
   if (db_options.database.empty()) db_options.database = "quxiang_signing";
   auto pool = quxiang::db::Pool::Create(db_options);
   if (!pool.ok()) return Fail(pool.status(), "connecting to the database");
-  absl::Status migrated = quxiang::db::ApplyMigrations(**pool, quxiang::signing::Migrations());
+  absl::Status migrated = quxiang::db::ApplyMigrations(
+      **pool, quxiang::review::WithReviewMigrations(quxiang::signing::Migrations()));
   if (!migrated.ok()) return Fail(migrated, "applying migrations");
   auto database_metrics =
       quxiang::metrics::DatabaseMetrics::Register(quxiang::metrics::Registry::Default(), **pool, "signing");
@@ -74,6 +77,7 @@ int main(int argc, char** argv) {
   quxiang::server::RuntimeOptions runtime_options = quxiang::server::RuntimeOptionsFromFlags();
   runtime_options.verifier = verifier->get();
   quxiang::server::Runtime runtime(runtime_options);
-  quxiang::signing::SigningGrpcService service(settings, runtime);
+  quxiang::signing::OnlineSigning online_signing(**pool, directory, quxiang::Clock::Real());
+  quxiang::signing::SigningGrpcService service(settings, online_signing, runtime);
   return quxiang::server::Serve(quxiang::server::ServeOptionsFromFlags(), {&service}, runtime);
 }

@@ -8,6 +8,7 @@
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "libs/db/migrations.h"
+#include "libs/review/store.h"
 #include "libs/testing/keys.h"
 #include "libs/validation/validation.h"
 #include "services/accounts/migrations.h"
@@ -24,6 +25,11 @@ constexpr char kSigningSecret[] = "signing-test-secret";
 constexpr char kSyncSecret[] = "sync-test-secret";
 // A password that passes the policy, for department accounts nobody logs in with.
 constexpr char kPassword[] = "Fixture-Passw0rd";
+
+const std::vector<db::MigrationFile>& SigningMigrations() {
+  static const auto* const kFiles = new std::vector<db::MigrationFile>(review::WithReviewMigrations(Migrations()));
+  return *kFiles;
+}
 
 std::string Sha256Hex(const std::string& text) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
@@ -119,6 +125,10 @@ quxiang::testing::HttpResponse ApiClient::Get(const std::string& target) {
   return http_.Send("GET", target, "", headers_);
 }
 
+quxiang::testing::HttpResponse ApiClient::Post(const std::string& target, const std::string& body) {
+  return http_.Send("POST", target, body, headers_);
+}
+
 quxiang::testing::HttpResponse ApiClient::Put(const std::string& target, const std::string& body) {
   return http_.Send("PUT", target, body, headers_);
 }
@@ -156,7 +166,7 @@ std::unique_ptr<SigningStack> SigningStack::Start(const std::string& name, std::
   stack->pool_ = *std::move(pool);
   stack->accounts_pool_ = *std::move(accounts_pool);
   stack->sync_pool_ = *std::move(sync_pool);
-  for (auto [pool_ptr, migrations] : {std::make_pair(stack->pool_.get(), &Migrations()),
+  for (auto [pool_ptr, migrations] : {std::make_pair(stack->pool_.get(), &SigningMigrations()),
                                       std::make_pair(stack->accounts_pool_.get(), &accounts::Migrations()),
                                       std::make_pair(stack->sync_pool_.get(), &sync::Migrations())}) {
     absl::Status migrated = db::ApplyMigrations(*pool_ptr, *migrations);
@@ -211,6 +221,7 @@ std::unique_ptr<SigningStack> SigningStack::Start(const std::string& name, std::
   stack->reconciliation_ = std::make_unique<sync::Reconciliation>(*stack->sync_pool_, *stack->ems_client_, Clock::Real());
   stack->statistics_ = std::make_unique<sync::Statistics>(*stack->sync_pool_, Clock::Real());
   stack->events_ = std::make_unique<sync::EventFeed>(*stack->sync_pool_);
+  stack->ems_relay_ = std::make_unique<sync::EmsRelay>(*stack->sync_pool_, *stack->ems_client_, Clock::Real());
   server::RuntimeOptions sync_runtime_options;
   sync_runtime_options.worker_threads = 4;
   sync_runtime_options.verifier = stack->verifier_.get();
@@ -236,7 +247,8 @@ std::unique_ptr<SigningStack> SigningStack::Start(const std::string& name, std::
   runtime_options.worker_threads = 8;
   runtime_options.verifier = stack->verifier_.get();
   stack->runtime_ = std::make_unique<server::Runtime>(runtime_options);
-  stack->service_ = std::make_unique<SigningGrpcService>(*stack->settings_, *stack->runtime_);
+  stack->online_signing_ = std::make_unique<OnlineSigning>(*stack->pool_, *stack->directory_, stack->clock_);
+  stack->service_ = std::make_unique<SigningGrpcService>(*stack->settings_, *stack->online_signing_, *stack->runtime_);
   int grpc_port = 0;
   stack->server_ = StartServer(stack->service_.get(), &grpc_port);
   EXPECT_GT(ems_port, 0);
@@ -358,6 +370,57 @@ void SigningStack::LoadRoster(const std::string& school_code, int class_year,
   ASSERT_EQ(report.row_errors_size(), 0) << report.DebugString();
   absl::StatusOr<sync::RosterCounts> counts = feed_->Run();
   ASSERT_TRUE(counts.ok()) << counts.status();
+}
+
+std::string SigningStack::RegisterEmployer(const std::string& credit_code, const std::string& name) {
+  accounts::v1::RegisterEmployerRequest request;
+  request.set_request_id(absl::StrCat("employer-", credit_code));
+  request.set_credit_code(credit_code);
+  request.set_name(name);
+  request.set_contact_name("王经理");
+  request.set_contact_phone("13800138000");
+  request.set_username(absl::StrCat("employer", credit_code.substr(credit_code.size() - 6)));
+  request.set_password(kPassword);
+  accounts::v1::Employer employer;
+  accounts::RequestInfo info;
+  info.method = "/quxiang.accounts.v1.AccountsService/RegisterEmployer";
+  info.deadline = absl::Now() + absl::Seconds(30);
+  absl::Status status = accounts_->RegisterEmployer(info, request, &employer);
+  EXPECT_TRUE(status.ok()) << status;
+  return employer.id();
+}
+
+std::string SigningStack::GraduateId(const std::string& school_id, const std::string& student_number) {
+  auto id = sync_pool_->Read<std::string>(absl::Now() + absl::Seconds(10), [&](db::Session& s) -> absl::StatusOr<std::string> {
+    auto row = s.QueryOne("SELECT id FROM graduates WHERE school_id = ? AND student_number = ?",
+                          {std::stoll(school_id), student_number});
+    if (!row.ok()) return row.status();
+    return *row ? (*row)->String(0) : std::string();
+  });
+  EXPECT_TRUE(id.ok()) << id.status();
+  return id.ok() ? *id : "";
+}
+
+void SigningStack::DeliverToEms() {
+  for (int round = 0; round < 20; ++round) {
+    absl::StatusOr<int> delivered = ems_relay_->DeliverOnce();
+    ASSERT_TRUE(delivered.ok()) << delivered.status();
+    if (*delivered == 0) return;
+  }
+  FAIL() << "the EMS relay still had events after 20 rounds";
+}
+
+std::string SigningStack::EmsDestinationCode(const std::string& school_code, const std::string& id_number) {
+  ems::v1::ListDestinationsRequest request;
+  request.set_school_code(school_code);
+  request.set_page_size(1000);
+  ems::v1::ListDestinationsResponse response;
+  absl::Status status = simulator_->ListDestinations(absl::Now() + absl::Seconds(10), request, &response);
+  EXPECT_TRUE(status.ok()) << status;
+  for (const ems::v1::EmsDestinationRecord& record : response.destinations()) {
+    if (record.id_number() == id_number) return record.destination().destination_code();
+  }
+  return "";
 }
 
 }  // namespace quxiang::signing::testing

@@ -10,6 +10,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <map>
+#include <mutex>
 #include <memory>
 #include <optional>
 #include <string>
@@ -58,6 +59,24 @@ common::v1::IdentityClaims PrincipalOfKind(common::v1::PrincipalKind kind, const
 ems::v1::RosterGraduate RosterRecord(const std::string& school_code, int class_year, int serial,
                                      const std::string& department);
 
+// A clock that runs with the real one plus an offset that tests move forward, so that an
+// invitation's answer deadline can pass without waiting.
+class OffsetClock final : public Clock {
+ public:
+  absl::Time Now() const override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return absl::Now() + offset_;
+  }
+  void Advance(absl::Duration duration) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    offset_ += duration;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  absl::Duration offset_;
+};
+
 // An HTTP client that sends one identity token with every request.
 class ApiClient {
  public:
@@ -65,6 +84,7 @@ class ApiClient {
 
   quxiang::testing::HttpResponse Get(const std::string& target);
   quxiang::testing::HttpResponse Put(const std::string& target, const std::string& body);
+  quxiang::testing::HttpResponse Post(const std::string& target, const std::string& body);
 
  private:
   quxiang::testing::HttpClient http_;
@@ -98,6 +118,19 @@ class SigningStack {
   // Stores `records` as the roster of `school_code` in the EMS simulator and runs sync's roster
   // feed, so that sync's statistics count them.
   void LoadRoster(const std::string& school_code, int class_year, const std::vector<ems::v1::RosterGraduate>& records);
+
+  // Registers an employer in accounts; returns its id.
+  std::string RegisterEmployer(const std::string& credit_code, const std::string& name);
+  // The id sync gave the graduate with `student_number` in `school_id`, or "" when none.
+  std::string GraduateId(const std::string& school_id, const std::string& student_number);
+  // Runs sync's EMS relay until its outbox is empty, so that the simulator holds every change.
+  void DeliverToEms();
+  // The destination code the EMS simulator holds for the graduate with `id_number`, or "" when
+  // it holds none.
+  std::string EmsDestinationCode(const std::string& school_code, const std::string& id_number);
+
+  // The clock of the online signing flow.
+  OffsetClock& clock() { return clock_; }
 
  private:
   SigningStack() = default;
@@ -139,16 +172,19 @@ class SigningStack {
   std::unique_ptr<sync::Reconciliation> reconciliation_;
   std::unique_ptr<sync::Statistics> statistics_;
   std::unique_ptr<sync::EventFeed> events_;
+  std::unique_ptr<sync::EmsRelay> ems_relay_;
   std::unique_ptr<server::Runtime> sync_runtime_;
   std::unique_ptr<sync::SyncGrpcService> sync_service_;
   std::unique_ptr<grpc::Server> sync_server_;
 
   std::unique_ptr<GrpcSchoolDirectory> directory_;
   std::unique_ptr<Settings> settings_;
+  std::unique_ptr<OnlineSigning> online_signing_;
   std::unique_ptr<server::Runtime> runtime_;
   std::unique_ptr<SigningGrpcService> service_;
   std::unique_ptr<grpc::Server> server_;
 
+  OffsetClock clock_;
   std::unique_ptr<quxiang::testing::ChildProcess> gateway_;
   int http_port_ = 0;
 };

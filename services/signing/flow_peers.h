@@ -1,0 +1,71 @@
+// What the signing flows need from accounts and sync, without gRPC types: the graduate and the
+// employer of a record, eligibility, the destination code table and the destination ledger.
+// grpc_clients.h implements it over gRPC as the SERVICE principal "signing".
+#ifndef QUXIANG_SERVICES_SIGNING_FLOW_PEERS_H_
+#define QUXIANG_SERVICES_SIGNING_FLOW_PEERS_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "quxiang/ems/v1/ems.pb.h"
+
+namespace quxiang::signing {
+
+struct GraduateInfo {
+  int64_t id = 0;
+  int class_year = 0;
+  std::string name;
+  std::string student_number;
+  std::string department;
+};
+
+struct EmployerInfo {
+  std::string name;
+  std::string credit_code;
+};
+
+struct EligibilityInfo {
+  bool eligible = false;
+  // When not eligible: sync's reason code and its Chinese message.
+  std::string reason;
+  std::string message;
+};
+
+// The ledger calls name the flow's record; sync makes each one idempotent by `request_id`.
+struct LedgerCall {
+  std::string request_id;
+  int64_t school_id = 0;
+  int64_t graduate_id = 0;
+  std::string record_id;
+};
+
+class FlowPeers {
+ public:
+  virtual ~FlowPeers() = default;
+
+  // NOT_FOUND when the school has no such graduate.
+  virtual absl::StatusOr<GraduateInfo> GetGraduate(absl::Time deadline, int64_t school_id, int64_t graduate_id) = 0;
+  // The active graduate of the class with this student number; NOT_FOUND when there is none.
+  virtual absl::StatusOr<GraduateInfo> FindGraduateByStudentNumber(absl::Time deadline, int64_t school_id,
+                                                                   int class_year,
+                                                                   const std::string& student_number) = 0;
+  // Whether the graduate may start online signing now (class rule, training mode, roster state).
+  virtual absl::StatusOr<EligibilityInfo> CheckOnlineSigningEligibility(absl::Time deadline, int64_t school_id,
+                                                                        int64_t graduate_id) = 0;
+  virtual absl::StatusOr<EmployerInfo> GetEmployer(absl::Time deadline, const std::string& employer_id) = 0;
+  // The 毕业去向代码 named 签就业协议形式就业 in the class's code table.
+  virtual absl::StatusOr<std::string> AgreementDestinationCode(absl::Time deadline, int class_year) = 0;
+
+  // Ledger writes for the online signing flow.
+  virtual absl::Status ClaimGraduate(absl::Time deadline, const LedgerCall& call) = 0;
+  virtual absl::Status ReleaseClaim(absl::Time deadline, const LedgerCall& call) = 0;
+  virtual absl::Status CommitDestination(absl::Time deadline, const LedgerCall& call,
+                                         const ems::v1::Destination& destination) = 0;
+  virtual absl::Status VoidDestination(absl::Time deadline, const LedgerCall& call) = 0;
+};
+
+}  // namespace quxiang::signing
+
+#endif  // QUXIANG_SERVICES_SIGNING_FLOW_PEERS_H_

@@ -1,0 +1,1012 @@
+#include "services/signing/online_signing.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/time/civil_time.h"
+#include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/time_util.h"
+#include "libs/db/idempotency.h"
+#include "libs/logging/logging.h"
+#include "libs/status/error.h"
+#include "libs/status/status_macros.h"
+#include "spdlog/spdlog.h"
+
+namespace quxiang::signing {
+namespace {
+
+using identity::Principal;
+
+constexpr size_t kMaxRequestIdLength = 128;
+constexpr int kDefaultPageSize = 10;
+constexpr int kMaxPageSize = 100;
+// The latest answer deadline an employer may set, counted from now.
+constexpr absl::Duration kMaxAnswerWindow = absl::Hours(24 * 366);
+constexpr char kTargetType[] = "online_signing";
+
+// invitation_state values.
+constexpr char kInvited[] = "INVITED";
+constexpr char kDeclined[] = "DECLINED";
+constexpr char kWithdrawn[] = "WITHDRAWN";
+constexpr char kAccepted[] = "ACCEPTED";
+
+// Every column of online_signings, in the order RowToRecord reads them.
+constexpr char kColumns[] =
+    "id, school_id, class_year, graduate_id, graduate_name, student_number, department, employer_id, "
+    "employer_name, employer_credit_code, invitation_state, review_state, review_stage, answer_deadline, "
+    "reject_reason_code, reject_detail, version, created_at, updated_at";
+
+struct SigningRecord {
+  int64_t id = 0;
+  int64_t school_id = 0;
+  int class_year = 0;
+  int64_t graduate_id = 0;
+  std::string graduate_name;
+  std::string student_number;
+  std::string department;
+  int64_t employer_id = 0;
+  std::string employer_name;
+  std::string employer_credit_code;
+  std::string invitation_state;
+  std::string review_state;
+  std::string review_stage;
+  absl::Time answer_deadline;
+  std::string reject_reason_code;
+  std::string reject_detail;
+  int64_t version = 0;
+  absl::Time created_at;
+  absl::Time updated_at;
+};
+
+SigningRecord RowToRecord(const db::Row& row) {
+  SigningRecord r;
+  r.id = row.Int64(0);
+  r.school_id = row.Int64(1);
+  r.class_year = static_cast<int>(row.Int64(2));
+  r.graduate_id = row.Int64(3);
+  r.graduate_name = row.String(4);
+  r.student_number = row.String(5);
+  r.department = row.String(6);
+  r.employer_id = row.Int64(7);
+  r.employer_name = row.String(8);
+  r.employer_credit_code = row.String(9);
+  r.invitation_state = row.String(10);
+  r.review_state = row.String(11);
+  r.review_stage = row.String(12);
+  r.answer_deadline = row.Time(13);
+  r.reject_reason_code = row.String(14);
+  r.reject_detail = row.String(15);
+  r.version = row.Int64(16);
+  r.created_at = row.Time(17);
+  r.updated_at = row.Time(18);
+  return r;
+}
+
+absl::StatusOr<std::optional<SigningRecord>> FindRecord(db::Session& s, int64_t id, bool for_update) {
+  ASSIGN_OR_RETURN(auto row, s.QueryOne(absl::StrCat("SELECT ", kColumns, " FROM online_signings WHERE id = ?",
+                                                     for_update ? " FOR UPDATE" : ""),
+                                        {id}));
+  if (!row) return std::optional<SigningRecord>();
+  return std::optional<SigningRecord>(RowToRecord(*row));
+}
+
+google::protobuf::Timestamp ToTimestamp(absl::Time time) {
+  return google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(time));
+}
+
+absl::Time FromTimestamp(const google::protobuf::Timestamp& timestamp) {
+  return absl::FromUnixNanos(google::protobuf::util::TimeUtil::TimestampToNanoseconds(timestamp));
+}
+
+// Beijing time has had no daylight saving time since 1991, so a fixed offset needs no tzdata.
+absl::TimeZone Beijing() { return absl::FixedTimeZone(8 * 60 * 60); }
+
+std::string BeijingDate(absl::Time time) { return absl::FormatTime("%Y-%m-%d", time, Beijing()); }
+
+std::string ToJson(const google::protobuf::Message& message) {
+  std::string json;
+  google::protobuf::util::JsonPrintOptions options;
+  options.always_print_primitive_fields = true;
+  if (!google::protobuf::util::MessageToJsonString(message, &json, options).ok()) return "{}";
+  return json;
+}
+
+bool ParseId(const std::string& text, int64_t* id) { return absl::SimpleAtoi(text, id) && *id > 0; }
+
+absl::Status NotLoggedIn() { return Unauthenticated("MISSING_TOKEN", "请先登录。"); }
+
+absl::Status InvitationNotFound() {
+  return NotFound("INVITATION_NOT_FOUND", "签约邀请不存在或无权查看，请刷新列表后重试。");
+}
+
+absl::Status ValidateRequestId(const std::string& request_id) {
+  if (request_id.empty()) {
+    return InvalidArgument("REQUEST_ID_REQUIRED", "请求缺少请求编号（request_id），请刷新页面后重新提交。",
+                           {{"field", "request_id"}});
+  }
+  if (request_id.size() > kMaxRequestIdLength) {
+    return InvalidArgument("REQUEST_ID_TOO_LONG", "请求编号（request_id）不能超过 128 个字符。",
+                           {{"field", "request_id"}});
+  }
+  return absl::OkStatus();
+}
+
+// The version the client saw; a missing or malformed etag is INVALID_ARGUMENT.
+absl::StatusOr<int64_t> ParseEtag(const std::string& etag) {
+  int64_t version = 0;
+  if (!ParseId(etag, &version)) {
+    return InvalidArgument("ETAG_REQUIRED", "请求缺少有效的版本号（etag），请刷新后重试。", {{"field", "etag"}});
+  }
+  return version;
+}
+
+db::IdempotencyKey KeyFor(const RequestInfo& info, const std::string& request_id,
+                          const google::protobuf::Message& request) {
+  db::IdempotencyKey key;
+  key.scope = info.principal->user_id();
+  key.method = info.method;
+  key.request_id = request_id;
+  key.request_fingerprint = db::Fingerprint(request);
+  return key;
+}
+
+// Escapes LIKE wildcards so that a search term matches literally, as a prefix.
+std::string LikePrefix(const std::string& text) {
+  return absl::StrReplaceAll(text, {{"\\", "\\\\"}, {"%", "\\%"}, {"_", "\\_"}}) + "%";
+}
+
+review::ReviewContext ContextOf(const SettingsRecord& settings) {
+  review::ReviewContext context;
+  context.mode = settings.review_mode == v1::REVIEW_MODE_DEPARTMENT_THEN_SCHOOL
+                     ? review::ReviewMode::kDepartmentThenSchool
+                     : review::ReviewMode::kSchoolOnly;
+  context.agreement_type = settings.agreement_type == accounts::v1::AGREEMENT_TYPE_TWO_PARTY
+                               ? review::AgreementType::kTwoParty
+                               : review::AgreementType::kThreeParty;
+  return context;
+}
+
+v1::ReviewStage StageToProto(const std::string& stage) {
+  if (stage == review::StageName(review::Stage::kDepartment)) return v1::REVIEW_STAGE_DEPARTMENT;
+  if (stage == review::StageName(review::Stage::kSchool)) return v1::REVIEW_STAGE_SCHOOL;
+  return v1::REVIEW_STAGE_UNSPECIFIED;
+}
+
+// The public message of a record at `now`; the words follow `agreement_type`.
+v1::OnlineSigning ToProto(const SigningRecord& r, absl::Time now, review::AgreementType agreement_type) {
+  v1::OnlineSigning out;
+  out.set_id(std::to_string(r.id));
+  out.set_school_id(std::to_string(r.school_id));
+  out.set_class_year(r.class_year);
+  out.set_graduate_id(std::to_string(r.graduate_id));
+  out.set_graduate_name(r.graduate_name);
+  out.set_student_number(r.student_number);
+  out.set_department(r.department);
+  out.set_employer_id(std::to_string(r.employer_id));
+  out.set_employer_name(r.employer_name);
+  out.set_employer_credit_code(r.employer_credit_code);
+  *out.mutable_answer_deadline() = ToTimestamp(r.answer_deadline);
+  out.set_answer_deadline_date(BeijingDate(r.answer_deadline));
+  *out.mutable_created_at() = ToTimestamp(r.created_at);
+  *out.mutable_updated_at() = ToTimestamp(r.updated_at);
+  out.set_etag(std::to_string(r.version));
+  const std::string verb = review::ReviewVerb(OnlineSigningFlow(), agreement_type);
+  out.set_review_verb(verb);
+
+  if (r.invitation_state == kInvited) {
+    if (now < r.answer_deadline) {
+      out.set_state(v1::ONLINE_SIGNING_STATE_INVITED);
+      out.set_status_text("单位发起签约，等待学生应约");
+    } else {
+      out.set_state(v1::ONLINE_SIGNING_STATE_EXPIRED);
+      out.set_status_text("签约邀请已失效");
+    }
+  } else if (r.invitation_state == kDeclined) {
+    out.set_state(v1::ONLINE_SIGNING_STATE_DECLINED);
+    out.set_status_text("学生已拒绝签约");
+  } else if (r.invitation_state == kWithdrawn) {
+    out.set_state(v1::ONLINE_SIGNING_STATE_WITHDRAWN);
+    out.set_status_text("单位已撤回签约邀请");
+  } else if (r.review_state == review::StateName(review::State::kPending)) {
+    out.set_state(v1::ONLINE_SIGNING_STATE_PENDING_REVIEW);
+    out.set_review_stage(StageToProto(r.review_stage));
+    const char* level = out.review_stage() == v1::REVIEW_STAGE_DEPARTMENT ? "学院" : "学校";
+    out.set_status_text(absl::StrCat("学生已同意签约，等待", level, verb));
+  } else if (r.review_state == review::StateName(review::State::kRejected)) {
+    out.set_state(v1::ONLINE_SIGNING_STATE_REJECTED);
+    out.set_status_text(absl::StrCat(verb, "不通过，签约失败"));
+    out.set_reject_reason_code(r.reject_reason_code);
+    out.set_reject_detail(r.reject_detail);
+  } else if (r.review_state == review::StateName(review::State::kApproved)) {
+    out.set_state(v1::ONLINE_SIGNING_STATE_SIGNED);
+    out.set_status_text("签约完成");
+  } else if (r.review_state == review::StateName(review::State::kVoided)) {
+    out.set_state(v1::ONLINE_SIGNING_STATE_VOIDED);
+    out.set_status_text("已作废");
+  }
+  return out;
+}
+
+absl::StatusOr<SettingsRecord> RequireOnlineSettings(db::Session& s, int64_t school_id, int class_year,
+                                                     bool for_update) {
+  ASSIGN_OR_RETURN(auto settings, Repository::FindSettings(s, school_id, class_year, for_update));
+  if (!settings) {
+    return FailedPrecondition("SETTINGS_NOT_SUBMITTED",
+                              absl::StrCat("学校尚未提交 ", class_year, " 届的签约设置，暂时不能在线签约，请联系学校就业部门。"),
+                              {{"school_id", std::to_string(school_id)}, {"class_year", std::to_string(class_year)}});
+  }
+  if (!settings->online_signing_enabled) {
+    return FailedPrecondition("ONLINE_SIGNING_DISABLED",
+                              absl::StrCat("学校未开启 ", class_year, " 届的在线签约，请联系学校就业部门。"),
+                              {{"school_id", std::to_string(school_id)}, {"class_year", std::to_string(class_year)}});
+  }
+  return *settings;
+}
+
+// The agreement type of a school and class for display; 三方协议 when no settings exist.
+review::AgreementType DisplayAgreementType(db::Session& s, int64_t school_id, int class_year) {
+  auto settings = Repository::FindSettings(s, school_id, class_year);
+  if (!settings.ok() || !*settings) return review::AgreementType::kThreeParty;
+  return ContextOf(**settings).agreement_type;
+}
+
+// Whether the graduate holds an accepted invitation that is in review or completed, other than
+// `except_id`.
+absl::StatusOr<bool> HoldsAcceptedInvitation(db::Session& s, int64_t graduate_id, int64_t except_id) {
+  ASSIGN_OR_RETURN(auto row, s.QueryOne("SELECT COUNT(*) FROM online_signings WHERE graduate_id = ? AND id <> ? "
+                                        "AND invitation_state = 'ACCEPTED' AND review_state IN ('PENDING', 'APPROVED')",
+                                        {graduate_id, except_id}));
+  return row && row->Int64(0) > 0;
+}
+
+absl::Status AnotherAcceptedError() {
+  return FailedPrecondition("ANOTHER_INVITATION_ACCEPTED",
+                            "您已同意其他单位的签约邀请，每名毕业生只能同意一个签约邀请，其他邀请只能查看。");
+}
+
+// Maps sync's refusal to claim the graduate to a message for the graduate.
+absl::Status ClaimRefused(const absl::Status& status) {
+  if (ErrorReason(status) == "GRADUATE_HELD") {
+    return FailedPrecondition("GRADUATE_HELD",
+                              "您已有进行中或已生效的签约、补登或去向登记，不能再同意签约邀请。如需更换，请先办理解约或作废。");
+  }
+  return status;
+}
+
+struct StaffScope {
+  int64_t school_id = 0;
+  // Set for department users.
+  std::string department;
+};
+
+absl::StatusOr<StaffScope> AuthorizeStaff(const RequestInfo& info, const std::string& school_id,
+                                          identity::Access minimum) {
+  if (info.principal == nullptr) return NotLoggedIn();
+  const Principal& caller = *info.principal;
+  if (!caller.IsSchoolStaff()) {
+    return PermissionDenied("STAFF_ONLY", "只有学校和院系用户可以管理在线签约。",
+                            {{"principal_kind", common::v1::PrincipalKind_Name(caller.kind())}});
+  }
+  RETURN_IF_ERROR(identity::RequireSchool(caller, school_id));
+  RETURN_IF_ERROR(identity::RequireModuleAccess(caller, common::v1::MODULE_EMPLOYMENT, minimum));
+  StaffScope scope;
+  if (!ParseId(school_id, &scope.school_id)) {
+    return PermissionDenied("OUTSIDE_SCHOOL_SCOPE", "无权访问该学校的数据。");
+  }
+  if (caller.kind() == common::v1::PRINCIPAL_KIND_DEPARTMENT) {
+    if (caller.department_name().empty()) {
+      return PermissionDenied("DEPARTMENT_NOT_SET", "院系账号未设置院系名称，请联系本校学校用户在账号管理中设置。");
+    }
+    scope.department = caller.department_name();
+  }
+  return scope;
+}
+
+// The record `id` of the staff member's school and department; another school's or department's
+// record is NOT_FOUND, as a missing one.
+absl::StatusOr<SigningRecord> FindInScope(db::Session& s, const StaffScope& scope, const std::string& id_text) {
+  int64_t id = 0;
+  if (!ParseId(id_text, &id)) return InvitationNotFound();
+  ASSIGN_OR_RETURN(auto record, FindRecord(s, id, /*for_update=*/false));
+  if (!record || record->school_id != scope.school_id) return InvitationNotFound();
+  if (!scope.department.empty() && record->department != scope.department) return InvitationNotFound();
+  return *record;
+}
+
+review::Actor StaffActor(const Principal& principal) {
+  review::Actor actor = review::ActorFromPrincipal(principal, common::v1::MODULE_EMPLOYMENT);
+  // Records carry the roster's department name, which department accounts carry too.
+  actor.department_id = principal.department_name();
+  return actor;
+}
+
+review::RecordSnapshot SnapshotOf(const SigningRecord& r) {
+  review::RecordSnapshot snapshot;
+  snapshot.record_id = std::to_string(r.id);
+  snapshot.state = review::ParseState(r.review_state).value_or(review::State::kPending);
+  snapshot.stage = review::ParseStage(r.review_stage).value_or(review::Stage::kNone);
+  snapshot.version = r.version;
+  snapshot.school_id = std::to_string(r.school_id);
+  snapshot.department_id = r.department;
+  snapshot.applicant_id = std::to_string(r.graduate_id);
+  return snapshot;
+}
+
+absl::Status RequireAccepted(const SigningRecord& r) {
+  if (r.invitation_state != kAccepted) {
+    return FailedPrecondition("INVITATION_NOT_ACCEPTED", "学生尚未同意该签约邀请，还不能审核。",
+                              {{"invitation_id", std::to_string(r.id)}});
+  }
+  return absl::OkStatus();
+}
+
+LedgerCall LedgerCallFor(const SigningRecord& r, absl::string_view step, int64_t version) {
+  LedgerCall call;
+  call.request_id = absl::StrCat("signing.online/", r.id, "/", step, "/", version);
+  call.school_id = r.school_id;
+  call.graduate_id = r.graduate_id;
+  call.record_id = std::to_string(r.id);
+  return call;
+}
+
+absl::Status InsertStaffAudit(db::Session& s, const RequestInfo& info, const SigningRecord& before,
+                              const v1::OnlineSigning& after, const std::string& action,
+                              const std::string& request_id, absl::Time now,
+                              review::AgreementType agreement_type) {
+  AuditRecord entry;
+  entry.occurred_at = now;
+  entry.actor_user_id = info.principal->user_id();
+  entry.actor_username = info.principal->username();
+  entry.actor_kind = info.principal->kind();
+  entry.school_id = before.school_id;
+  entry.action = action;
+  entry.target_type = kTargetType;
+  entry.target_id = std::to_string(before.id);
+  entry.before_json = ToJson(ToProto(before, now, agreement_type));
+  entry.after_json = ToJson(after);
+  entry.request_id = request_id;
+  entry.trace_id = info.trace_id;
+  entry.peer = info.peer;
+  return Repository::InsertAudit(s, entry);
+}
+
+}  // namespace
+
+const review::FlowDefinition& OnlineSigningFlow() {
+  static const review::FlowDefinition* const kFlow = [] {
+    auto* flow = new review::FlowDefinition;
+    flow->name = "signing.online";
+    flow->module = common::v1::MODULE_EMPLOYMENT;
+    flow->wording = review::Wording::kByAgreementType;
+    flow->allows_return = false;
+    flow->allows_withdraw = false;
+    flow->allows_modify = false;
+    flow->allows_void = true;
+    flow->reject_reasons = {
+        {"GRADUATE_DATA_MISMATCH", "学生信息与学籍信息不一致"},
+        {"EMPLOYER_DATA_INVALID", "单位信息有误"},
+        {"AGREEMENT_TERMS_INVALID", "协议内容不符合要求"},
+        {"OTHER", "其他原因"},
+    };
+    return flow;
+  }();
+  return *kFlow;
+}
+
+const review::RecordTable& OnlineSigningTable() {
+  static const review::RecordTable* const kTable = [] {
+    auto* table = new review::RecordTable;
+    table->table = "online_signings";
+    return table;
+  }();
+  return *kTable;
+}
+
+OnlineSigning::OnlineSigning(db::Pool& pool, FlowPeers& peers, const Clock& clock)
+    : pool_(pool), peers_(peers), clock_(clock) {}
+
+absl::Status OnlineSigning::CreateInvitation(const RequestInfo& info, const v1::CreateInvitationRequest& request,
+                                             v1::OnlineSigning* response) {
+  if (info.principal == nullptr) return NotLoggedIn();
+  const Principal& caller = *info.principal;
+  if (caller.kind() != common::v1::PRINCIPAL_KIND_EMPLOYER) {
+    return PermissionDenied("EMPLOYERS_ONLY", "只有已注册的用人单位可以发起签约邀请。");
+  }
+  if (caller.employer_id().empty() || caller.employer_id() != request.employer_id()) {
+    return PermissionDenied("OTHER_EMPLOYER", "只能以本单位的名义发起签约邀请。");
+  }
+  RETURN_IF_ERROR(ValidateRequestId(request.request_id()));
+  int64_t school_id = 0;
+  int64_t employer_id = 0;
+  if (!ParseId(request.school_id(), &school_id)) {
+    return InvalidArgument("SCHOOL_REQUIRED", "请选择毕业生所在的学校。", {{"field", "school_id"}});
+  }
+  if (!ParseId(request.employer_id(), &employer_id)) return PermissionDenied("OTHER_EMPLOYER", "只能以本单位的名义发起签约邀请。");
+  const absl::Time now = clock_.Now();
+  if (!request.has_answer_deadline()) {
+    return InvalidArgument("ANSWER_DEADLINE_REQUIRED", "请设置学生应约截止时间。", {{"field", "answer_deadline"}});
+  }
+  const absl::Time answer_deadline = FromTimestamp(request.answer_deadline());
+  if (answer_deadline <= now) {
+    return InvalidArgument("ANSWER_DEADLINE_PASSED",
+                           absl::StrCat("应约截止时间（", BeijingDate(answer_deadline), "）必须晚于当前时间，请重新选择。"),
+                           {{"field", "answer_deadline"}});
+  }
+  if (answer_deadline > now + kMaxAnswerWindow) {
+    return InvalidArgument("ANSWER_DEADLINE_TOO_LATE", "应约截止时间不能晚于一年以后，请重新选择。",
+                           {{"field", "answer_deadline"}});
+  }
+
+  GraduateInfo graduate;
+  int64_t graduate_id = 0;
+  if (!request.graduate_id().empty()) {
+    if (!ParseId(request.graduate_id(), &graduate_id)) {
+      return NotFound("GRADUATE_NOT_FOUND", "毕业生不存在，请核对学校和学号。");
+    }
+    ASSIGN_OR_RETURN(graduate, peers_.GetGraduate(info.deadline, school_id, graduate_id));
+  } else if (!request.student_number().empty()) {
+    if (request.class_year() <= 0) {
+      return InvalidArgument("CLASS_YEAR_REQUIRED", "按学号查找毕业生时请填写毕业年份（届）。", {{"field", "class_year"}});
+    }
+    ASSIGN_OR_RETURN(graduate, peers_.FindGraduateByStudentNumber(info.deadline, school_id, request.class_year(),
+                                                                  request.student_number()));
+  } else {
+    return InvalidArgument("GRADUATE_REQUIRED", "请填写毕业生的学号。", {{"field", "student_number"}});
+  }
+
+  // Cheap checks first, so that a refusal needs no more calls.
+  ASSIGN_OR_RETURN(SettingsRecord settings, pool_.Read<SettingsRecord>(info.deadline, [&](db::Session& s) {
+    return RequireOnlineSettings(s, school_id, graduate.class_year, false);
+  }));
+  ASSIGN_OR_RETURN(EligibilityInfo eligibility,
+                   peers_.CheckOnlineSigningEligibility(info.deadline, school_id, graduate.id));
+  if (!eligibility.eligible) {
+    return FailedPrecondition(eligibility.reason.empty() ? "GRADUATE_NOT_ELIGIBLE" : eligibility.reason,
+                              eligibility.message.empty() ? "该毕业生目前不能在线签约。" : eligibility.message,
+                              {{"graduate_id", std::to_string(graduate.id)}});
+  }
+  ASSIGN_OR_RETURN(EmployerInfo employer, peers_.GetEmployer(info.deadline, request.employer_id()));
+  const review::AgreementType agreement_type = ContextOf(settings).agreement_type;
+
+  return db::RunIdempotent(
+      pool_, info.deadline, KeyFor(info, request.request_id(), request), response, [&](db::Session& s) -> absl::Status {
+        // An open invitation past its deadline no longer blocks a new one.
+        RETURN_IF_ERROR(s.Execute("UPDATE online_signings SET open_marker = NULL WHERE employer_id = ? AND "
+                                  "graduate_id = ? AND open_marker = 1 AND answer_deadline <= ?",
+                                  {employer_id, graduate.id, now})
+                            .status());
+        ASSIGN_OR_RETURN(auto open, s.QueryOne("SELECT id FROM online_signings WHERE employer_id = ? AND graduate_id = ? "
+                                               "AND open_marker = 1 FOR UPDATE",
+                                               {employer_id, graduate.id}));
+        if (open) {
+          return AlreadyExists("INVITATION_ALREADY_OPEN",
+                               "您已向该毕业生发出签约邀请，请等待学生应约，或撤回原邀请后再重新发起。",
+                               {{"invitation_id", open->String(0)}});
+        }
+        ASSIGN_OR_RETURN(auto accepted, s.QueryOne("SELECT id FROM online_signings WHERE employer_id = ? AND "
+                                                   "graduate_id = ? AND invitation_state = 'ACCEPTED' AND "
+                                                   "review_state IN ('PENDING', 'APPROVED')",
+                                                   {employer_id, graduate.id}));
+        if (accepted) {
+          return FailedPrecondition("SIGNING_IN_PROGRESS", "该毕业生已同意贵单位的签约邀请，签约正在审核或已完成，不能重复发起。",
+                                    {{"invitation_id", accepted->String(0)}});
+        }
+        RETURN_IF_ERROR(
+            s.Execute("INSERT INTO online_signings (school_id, class_year, graduate_id, graduate_name, student_number, "
+                      "department, employer_id, employer_name, employer_credit_code, invitation_state, "
+                      "answer_deadline, open_marker, version, created_at, updated_at) "
+                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'INVITED', ?, 1, 1, ?, ?)",
+                      {school_id, static_cast<int64_t>(graduate.class_year), graduate.id, graduate.name,
+                       graduate.student_number, graduate.department, employer_id, employer.name, employer.credit_code,
+                       answer_deadline, now, now})
+                .status());
+        ASSIGN_OR_RETURN(int64_t id, s.LastInsertId());
+        RETURN_IF_ERROR(SettingsUsage::MarkActed(s, school_id, graduate.class_year, now));
+        ASSIGN_OR_RETURN(auto record, FindRecord(s, id, false));
+        if (!record) return Internal("INVITATION_VANISHED", "the inserted invitation was not found");
+        *response = ToProto(*record, now, agreement_type);
+        return absl::OkStatus();
+      });
+}
+
+absl::Status OnlineSigning::ListEmployerInvitations(const RequestInfo& info,
+                                                    const v1::ListEmployerInvitationsRequest& request,
+                                                    v1::ListOnlineSigningsResponse* response) {
+  if (info.principal == nullptr) return NotLoggedIn();
+  const Principal& caller = *info.principal;
+  int64_t employer_id = 0;
+  if (caller.kind() != common::v1::PRINCIPAL_KIND_EMPLOYER || caller.employer_id() != request.employer_id() ||
+      !ParseId(request.employer_id(), &employer_id)) {
+    return PermissionDenied("OTHER_EMPLOYER", "只能查看本单位发起的签约邀请。");
+  }
+  if (request.page() < 0 || request.page_size() < 0 || request.page_size() > kMaxPageSize) {
+    return InvalidArgument("INVALID_PAGE", "页码不能为负数，每页条数应在 1 到 100 之间。");
+  }
+  const int page = request.page() == 0 ? 1 : request.page();
+  const int page_size = request.page_size() == 0 ? kDefaultPageSize : request.page_size();
+  const absl::Time now = clock_.Now();
+  return pool_.Run(info.deadline, [&](db::Session& s) -> absl::Status {
+    ASSIGN_OR_RETURN(auto count, s.QueryOne("SELECT COUNT(*) FROM online_signings WHERE employer_id = ?", {employer_id}));
+    ASSIGN_OR_RETURN(auto rows, s.Query(absl::StrCat("SELECT ", kColumns,
+                                                     " FROM online_signings WHERE employer_id = ? ORDER BY id DESC "
+                                                     "LIMIT ? OFFSET ?"),
+                                        {employer_id, static_cast<int64_t>(page_size),
+                                         static_cast<int64_t>(page - 1) * page_size}));
+    for (const db::Row& row : rows) {
+      SigningRecord record = RowToRecord(row);
+      *response->add_signings() =
+          ToProto(record, now, DisplayAgreementType(s, record.school_id, record.class_year));
+    }
+    response->set_total_size(count ? static_cast<int32_t>(count->Int64(0)) : 0);
+    response->set_page(page);
+    response->set_page_size(page_size);
+    return absl::OkStatus();
+  });
+}
+
+absl::Status OnlineSigning::WithdrawInvitation(const RequestInfo& info, const v1::InvitationActionRequest& request,
+                                               v1::OnlineSigning* response) {
+  if (info.principal == nullptr) return NotLoggedIn();
+  const Principal& caller = *info.principal;
+  if (caller.kind() != common::v1::PRINCIPAL_KIND_EMPLOYER) {
+    return PermissionDenied("EMPLOYERS_ONLY", "只有发起邀请的单位可以撤回签约邀请。");
+  }
+  RETURN_IF_ERROR(ValidateRequestId(request.request_id()));
+  ASSIGN_OR_RETURN(int64_t expected_version, ParseEtag(request.etag()));
+  int64_t id = 0;
+  if (!ParseId(request.invitation_id(), &id)) return InvitationNotFound();
+  const absl::Time now = clock_.Now();
+  return db::RunIdempotent(
+      pool_, info.deadline, KeyFor(info, request.request_id(), request), response, [&](db::Session& s) -> absl::Status {
+        ASSIGN_OR_RETURN(auto record, FindRecord(s, id, /*for_update=*/true));
+        if (!record || std::to_string(record->employer_id) != caller.employer_id()) return InvitationNotFound();
+        if (record->version != expected_version) return StaleVersion(kTargetType, request.invitation_id());
+        if (record->invitation_state != kInvited) {
+          return FailedPrecondition("INVITATION_ANSWERED", "学生已应约或邀请已结束，不能撤回。",
+                                    {{"invitation_id", request.invitation_id()}});
+        }
+        if (now >= record->answer_deadline) {
+          return FailedPrecondition("INVITATION_EXPIRED", "签约邀请已失效，无需撤回。", {{"invitation_id", request.invitation_id()}});
+        }
+        RETURN_IF_ERROR(s.Execute("UPDATE online_signings SET invitation_state = 'WITHDRAWN', open_marker = NULL, "
+                                  "version = version + 1, updated_at = ? WHERE id = ? AND version = ?",
+                                  {now, id, expected_version})
+                            .status());
+        ASSIGN_OR_RETURN(auto updated, FindRecord(s, id, false));
+        *response = ToProto(*updated, now, DisplayAgreementType(s, updated->school_id, updated->class_year));
+        return absl::OkStatus();
+      });
+}
+
+absl::Status OnlineSigning::ListGraduateInvitations(const RequestInfo& info,
+                                                    const v1::ListGraduateInvitationsRequest& request,
+                                                    v1::ListOnlineSigningsResponse* response) {
+  if (info.principal == nullptr) return NotLoggedIn();
+  const Principal& caller = *info.principal;
+  int64_t graduate_id = 0;
+  if (caller.kind() != common::v1::PRINCIPAL_KIND_GRADUATE || caller.graduate_id() != request.graduate_id() ||
+      caller.school_id() != request.school_id() || !ParseId(request.graduate_id(), &graduate_id)) {
+    return PermissionDenied("OWN_RECORD_ONLY", "毕业生只能查看本人收到的签约邀请。");
+  }
+  const absl::Time now = clock_.Now();
+  return pool_.Run(info.deadline, [&](db::Session& s) -> absl::Status {
+    ASSIGN_OR_RETURN(auto rows, s.Query(absl::StrCat("SELECT ", kColumns,
+                                                     " FROM online_signings WHERE graduate_id = ? ORDER BY id DESC"),
+                                        {graduate_id}));
+    std::optional<int64_t> holding_id;
+    for (const db::Row& row : rows) {
+      SigningRecord record = RowToRecord(row);
+      if (record.invitation_state == kAccepted &&
+          (record.review_state == "PENDING" || record.review_state == "APPROVED")) {
+        holding_id = record.id;
+      }
+    }
+    for (const db::Row& row : rows) {
+      SigningRecord record = RowToRecord(row);
+      v1::OnlineSigning* out = response->add_signings();
+      *out = ToProto(record, now, DisplayAgreementType(s, record.school_id, record.class_year));
+      out->set_view_only(out->state() != v1::ONLINE_SIGNING_STATE_INVITED || (holding_id && *holding_id != record.id));
+    }
+    response->set_total_size(response->signings_size());
+    response->set_page(1);
+    response->set_page_size(response->signings_size());
+    return absl::OkStatus();
+  });
+}
+
+absl::Status OnlineSigning::AcceptInvitation(const RequestInfo& info, const v1::InvitationActionRequest& request,
+                                             v1::OnlineSigning* response) {
+  return Answer(info, request, /*accept=*/true, response);
+}
+
+absl::Status OnlineSigning::DeclineInvitation(const RequestInfo& info, const v1::InvitationActionRequest& request,
+                                              v1::OnlineSigning* response) {
+  return Answer(info, request, /*accept=*/false, response);
+}
+
+absl::Status OnlineSigning::Answer(const RequestInfo& info, const v1::InvitationActionRequest& request, bool accept,
+                                   v1::OnlineSigning* response) {
+  if (info.principal == nullptr) return NotLoggedIn();
+  const Principal& caller = *info.principal;
+  if (caller.kind() != common::v1::PRINCIPAL_KIND_GRADUATE) {
+    return PermissionDenied("GRADUATES_ONLY", "只有收到邀请的毕业生本人可以应约。");
+  }
+  RETURN_IF_ERROR(ValidateRequestId(request.request_id()));
+  ASSIGN_OR_RETURN(int64_t expected_version, ParseEtag(request.etag()));
+  int64_t id = 0;
+  if (!ParseId(request.invitation_id(), &id)) return InvitationNotFound();
+  const absl::Time now = clock_.Now();
+
+  std::optional<LedgerCall> claim;
+  absl::Status status = db::RunIdempotent(
+      pool_, info.deadline, KeyFor(info, request.request_id(), request), response, [&](db::Session& s) -> absl::Status {
+        // The row lock serializes the answers to one invitation, so that a claim happens only
+        // for the request whose conditional update below will succeed.
+        ASSIGN_OR_RETURN(auto record, FindRecord(s, id, /*for_update=*/true));
+        if (!record || std::to_string(record->graduate_id) != caller.graduate_id() ||
+            std::to_string(record->school_id) != caller.school_id()) {
+          return InvitationNotFound();
+        }
+        if (record->version != expected_version) return StaleVersion(kTargetType, request.invitation_id());
+        if (record->invitation_state != kInvited) {
+          return FailedPrecondition("INVITATION_ANSWERED", "该签约邀请已处理或已撤回，不能再次应约。",
+                                    {{"invitation_id", request.invitation_id()}});
+        }
+        if (now >= record->answer_deadline) {
+          return FailedPrecondition("INVITATION_EXPIRED",
+                                    absl::StrCat("签约邀请已于 ", BeijingDate(record->answer_deadline),
+                                                 " 失效，不能再应约。如仍有意向，请联系单位重新发起邀请。"),
+                                    {{"invitation_id", request.invitation_id()}});
+        }
+
+        if (!accept) {
+          RETURN_IF_ERROR(s.Execute("UPDATE online_signings SET invitation_state = 'DECLINED', open_marker = NULL, "
+                                    "version = version + 1, updated_at = ? WHERE id = ? AND version = ?",
+                                    {now, id, expected_version})
+                              .status());
+          RETURN_IF_ERROR(SettingsUsage::MarkActed(s, record->school_id, record->class_year, now));
+        } else {
+          RETURN_IF_ERROR(RequireOnlineSettings(s, record->school_id, record->class_year, false).status());
+          ASSIGN_OR_RETURN(bool holds_other, HoldsAcceptedInvitation(s, record->graduate_id, record->id));
+          if (holds_other) return AnotherAcceptedError();
+
+          claim = LedgerCallFor(*record, "claim", expected_version);
+          absl::Status claimed = peers_.ClaimGraduate(info.deadline, *claim);
+          if (!claimed.ok()) {
+            claim.reset();
+            return ClaimRefused(claimed);
+          }
+          // MarkActed and EnterReview lock the usage row, after which the settings read below
+          // sees the review mode that a concurrent settings update cannot change any more.
+          RETURN_IF_ERROR(SettingsUsage::MarkActed(s, record->school_id, record->class_year, now));
+          RETURN_IF_ERROR(SettingsUsage::EnterReview(s, record->school_id, record->class_year));
+          ASSIGN_OR_RETURN(SettingsRecord settings,
+                           RequireOnlineSettings(s, record->school_id, record->class_year, /*for_update=*/true));
+          const review::Transition submission = review::Submission(ContextOf(settings).mode);
+          ASSIGN_OR_RETURN(int64_t updated,
+                           s.Execute("UPDATE online_signings SET invitation_state = 'ACCEPTED', open_marker = NULL, "
+                                     "review_state = ?, review_stage = ?, version = version + 1, updated_at = ? "
+                                     "WHERE id = ? AND version = ?",
+                                     {std::string(review::StateName(submission.to_state)),
+                                      std::string(review::StageName(submission.to_stage)), now, id, expected_version}));
+          if (updated != 1) return StaleVersion(kTargetType, request.invitation_id());
+          review::Actor actor = review::ActorFromPrincipal(caller, common::v1::MODULE_EMPLOYMENT);
+          RETURN_IF_ERROR(review::RecordSubmission(s, OnlineSigningFlow(), actor, std::to_string(id), submission,
+                                                   expected_version + 1, request.request_id(), now)
+                              .status());
+        }
+        ASSIGN_OR_RETURN(auto updated, FindRecord(s, id, false));
+        *response = ToProto(*updated, now, DisplayAgreementType(s, updated->school_id, updated->class_year));
+        return absl::OkStatus();
+      });
+
+  if (!status.ok() && claim) {
+    // The claim succeeded but the local transaction did not commit. Unless an earlier request
+    // accepted this invitation (a repeat of the same click), the claim is released.
+    // NOTE: if this process dies between the claim and the release, the claim stays until sync's
+    // Ledger::ReleaseStaleClaims runs with a ClaimChecker that asks signing whether the record
+    // is in flight; sync runs none yet, so such a claim needs the retry of the graduate's click.
+    auto current = pool_.Read<std::optional<SigningRecord>>(
+        info.deadline, [&](db::Session& s) { return FindRecord(s, id, false); });
+    if (current.ok() && *current && (*current)->invitation_state != kAccepted) {
+      LedgerCall release = *claim;
+      release.request_id = absl::StrCat(claim->request_id, "/release");
+      absl::Status released = peers_.ReleaseClaim(info.deadline, release);
+      if (!released.ok()) {
+        spdlog::error("releasing the claim of invitation {} failed: {} {}", id, ErrorReason(released),
+                      std::string(released.message()));
+      }
+    }
+  }
+  return status;
+}
+
+absl::Status OnlineSigning::ListOnlineSignings(const RequestInfo& info, const v1::ListOnlineSigningsRequest& request,
+                                               v1::ListOnlineSigningsResponse* response) {
+  ASSIGN_OR_RETURN(StaffScope scope, AuthorizeStaff(info, request.school_id(), common::v1::ACCESS_READ_ONLY));
+  if (request.page() < 0 || request.page_size() < 0 || request.page_size() > kMaxPageSize) {
+    return InvalidArgument("INVALID_PAGE", "页码不能为负数，每页条数应在 1 到 100 之间。");
+  }
+  const int page = request.page() == 0 ? 1 : request.page();
+  const int page_size = request.page_size() == 0 ? kDefaultPageSize : request.page_size();
+  const absl::Time now = clock_.Now();
+
+  std::string where = "school_id = ?";
+  std::vector<db::Param> params = {scope.school_id};
+  switch (request.status()) {
+    case v1::STATUS_FILTER_UNSPECIFIED:
+    case v1::STATUS_FILTER_PENDING_REVIEW:
+      where += " AND review_state = 'PENDING'";
+      break;
+    case v1::STATUS_FILTER_ALL:
+      break;
+    case v1::STATUS_FILTER_INVITED:
+      where += " AND invitation_state = 'INVITED' AND answer_deadline > ?";
+      params.push_back(now);
+      break;
+    case v1::STATUS_FILTER_SIGNED:
+      where += " AND review_state = 'APPROVED'";
+      break;
+    case v1::STATUS_FILTER_REJECTED:
+      where += " AND review_state = 'REJECTED'";
+      break;
+    case v1::STATUS_FILTER_VOIDED:
+      where += " AND review_state = 'VOIDED'";
+      break;
+    case v1::STATUS_FILTER_CLOSED:
+      where += " AND (invitation_state IN ('DECLINED', 'WITHDRAWN') OR (invitation_state = 'INVITED' AND "
+               "answer_deadline <= ?))";
+      params.push_back(now);
+      break;
+    default:
+      return InvalidArgument("INVALID_STATUS_FILTER", "签约状态筛选条件无效，请重新选择。", {{"field", "status"}});
+  }
+  const std::string department = scope.department.empty() ? request.department() : scope.department;
+  if (!department.empty()) {
+    where += " AND department = ?";
+    params.push_back(department);
+  }
+  if (!request.initiator().empty()) {
+    where += " AND employer_name LIKE ?";
+    params.push_back(LikePrefix(request.initiator()));
+  }
+  if (!request.query().empty()) {
+    where += " AND (student_number = ? OR graduate_name LIKE ?)";
+    params.push_back(request.query());
+    params.push_back(LikePrefix(request.query()));
+  }
+
+  return pool_.Run(info.deadline, [&](db::Session& s) -> absl::Status {
+    ASSIGN_OR_RETURN(auto count, s.QueryOne(absl::StrCat("SELECT COUNT(*) FROM online_signings WHERE ", where), params));
+    std::vector<db::Param> page_params = params;
+    page_params.push_back(static_cast<int64_t>(page_size));
+    page_params.push_back(static_cast<int64_t>(page - 1) * page_size);
+    ASSIGN_OR_RETURN(auto rows, s.Query(absl::StrCat("SELECT ", kColumns, " FROM online_signings WHERE ", where,
+                                                     " ORDER BY id DESC LIMIT ? OFFSET ?"),
+                                        page_params));
+    for (const db::Row& row : rows) {
+      SigningRecord record = RowToRecord(row);
+      *response->add_signings() = ToProto(record, now, DisplayAgreementType(s, record.school_id, record.class_year));
+    }
+    response->set_total_size(count ? static_cast<int32_t>(count->Int64(0)) : 0);
+    response->set_page(page);
+    response->set_page_size(page_size);
+    return absl::OkStatus();
+  });
+}
+
+absl::Status OnlineSigning::GetOnlineSigning(const RequestInfo& info, const v1::GetOnlineSigningRequest& request,
+                                             v1::OnlineSigning* response) {
+  ASSIGN_OR_RETURN(StaffScope scope, AuthorizeStaff(info, request.school_id(), common::v1::ACCESS_READ_ONLY));
+  const absl::Time now = clock_.Now();
+  return pool_.Run(info.deadline, [&](db::Session& s) -> absl::Status {
+    ASSIGN_OR_RETURN(SigningRecord record, FindInScope(s, scope, request.invitation_id()));
+    const review::AgreementType agreement_type = DisplayAgreementType(s, record.school_id, record.class_year);
+    *response = ToProto(record, now, agreement_type);
+    ASSIGN_OR_RETURN(auto history, review::ListHistory(s, OnlineSigningFlow().name, std::to_string(record.id)));
+    for (const review::HistoryEntry& entry : history) {
+      v1::ReviewStep* step = response->add_history();
+      step->set_action(std::string(review::ActionName(entry.action)));
+      step->set_action_text(review::ActionLabel(OnlineSigningFlow(), agreement_type, entry.action));
+      step->set_stage(StageToProto(std::string(review::StageName(entry.stage))));
+      step->set_reviewer_id(entry.reviewer_id);
+      step->set_reviewer_name(entry.reviewer_name);
+      step->set_reason_code(entry.reason_code);
+      step->set_detail(entry.detail);
+      *step->mutable_occurred_at() = ToTimestamp(entry.occurred_at);
+    }
+    return absl::OkStatus();
+  });
+}
+
+namespace {
+
+// The side effects of an applied review action, in its transaction: the ledger call, the reject
+// columns and the settings usage. Runs only for an action applied now, never for a replay.
+absl::Status AfterReview(db::Session& s, FlowPeers& peers, absl::Time deadline, const SigningRecord& record,
+                         const review::AppliedAction& applied, absl::Time now) {
+  const review::Transition& t = applied.transition;
+  if (t.became_effective) {
+    ASSIGN_OR_RETURN(std::string code, peers.AgreementDestinationCode(deadline, record.class_year));
+    ems::v1::Destination destination;
+    destination.set_destination_code(code);
+    destination.set_employer_name(record.employer_name);
+    destination.set_employer_credit_code(record.employer_credit_code);
+    destination.set_signed_date(BeijingDate(now));
+    RETURN_IF_ERROR(peers.CommitDestination(deadline, LedgerCallFor(record, "commit", applied.new_version), destination));
+    RETURN_IF_ERROR(SettingsUsage::LeaveReview(s, record.school_id, record.class_year));
+  } else if (t.to_state == review::State::kRejected) {
+    RETURN_IF_ERROR(s.Execute("UPDATE online_signings SET reject_reason_code = ?, reject_detail = ? WHERE id = ?",
+                              {t.reason_code, t.detail, record.id})
+                        .status());
+    RETURN_IF_ERROR(peers.ReleaseClaim(deadline, LedgerCallFor(record, "release", applied.new_version)));
+    RETURN_IF_ERROR(SettingsUsage::LeaveReview(s, record.school_id, record.class_year));
+  } else if (t.to_state == review::State::kVoided) {
+    RETURN_IF_ERROR(peers.VoidDestination(deadline, LedgerCallFor(record, "void", applied.new_version)));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<review::ActionRequest> DecisionToAction(v1::ReviewDecision decision, const std::string& reason_code,
+                                                       const std::string& detail) {
+  review::ActionRequest action;
+  if (decision == v1::REVIEW_DECISION_APPROVE) {
+    action.action = review::Action::kApprove;
+  } else if (decision == v1::REVIEW_DECISION_REJECT) {
+    action.action = review::Action::kReject;
+    action.reason_code = reason_code;
+  } else {
+    return InvalidArgument("DECISION_REQUIRED", "请选择审核结果：通过或不通过。", {{"field", "decision"}});
+  }
+  action.detail = detail;
+  return action;
+}
+
+}  // namespace
+
+absl::Status OnlineSigning::ReviewOnlineSigning(const RequestInfo& info,
+                                                const v1::ReviewOnlineSigningRequest& request,
+                                                v1::OnlineSigning* response) {
+  // Read-only staff pass here and get PERMISSION_DENIED from the review engine, which checks
+  // the grant of every actor.
+  ASSIGN_OR_RETURN(StaffScope scope, AuthorizeStaff(info, request.school_id(), common::v1::ACCESS_READ_ONLY));
+  RETURN_IF_ERROR(ValidateRequestId(request.request_id()));
+  ASSIGN_OR_RETURN(int64_t expected_version, ParseEtag(request.etag()));
+  ASSIGN_OR_RETURN(review::ActionRequest action,
+                   DecisionToAction(request.decision(), request.reason_code(), request.detail()));
+  action.expected_version = expected_version;
+  const review::Actor actor = StaffActor(*info.principal);
+  const absl::Time now = clock_.Now();
+
+  return db::RunIdempotent(
+      pool_, info.deadline, KeyFor(info, request.request_id(), request), response, [&](db::Session& s) -> absl::Status {
+        ASSIGN_OR_RETURN(SigningRecord record, FindInScope(s, scope, request.invitation_id()));
+        RETURN_IF_ERROR(RequireAccepted(record));
+        ASSIGN_OR_RETURN(SettingsRecord settings, RequireOnlineSettings(s, record.school_id, record.class_year, false));
+        const review::ReviewContext context = ContextOf(settings);
+        ASSIGN_OR_RETURN(review::AppliedAction applied,
+                         review::ApplyAction(s, OnlineSigningTable(), OnlineSigningFlow(), context, actor,
+                                             SnapshotOf(record), action, request.request_id(), now));
+        if (!applied.replayed) RETURN_IF_ERROR(AfterReview(s, peers_, info.deadline, record, applied, now));
+        ASSIGN_OR_RETURN(auto updated, FindRecord(s, record.id, false));
+        *response = ToProto(*updated, now, context.agreement_type);
+        if (applied.replayed) return absl::OkStatus();
+        return InsertStaffAudit(s, info, record, *response,
+                                absl::StrCat("online_signing.", absl::AsciiStrToLower(review::ActionName(action.action))),
+                                request.request_id(), now, context.agreement_type);
+      });
+}
+
+absl::Status OnlineSigning::BatchReviewOnlineSignings(const RequestInfo& info,
+                                                      const v1::BatchReviewOnlineSigningsRequest& request,
+                                                      v1::BatchReviewOnlineSigningsResponse* response) {
+  ASSIGN_OR_RETURN(StaffScope scope, AuthorizeStaff(info, request.school_id(), common::v1::ACCESS_READ_ONLY));
+  RETURN_IF_ERROR(ValidateRequestId(request.request_id()));
+  ASSIGN_OR_RETURN(review::ActionRequest action,
+                   DecisionToAction(request.decision(), request.reason_code(), request.detail()));
+  const absl::Time now = clock_.Now();
+
+  review::BatchRequest batch;
+  batch.table = OnlineSigningTable();
+  batch.flow = OnlineSigningFlow();
+  batch.actor = StaffActor(*info.principal);
+  batch.action = action;
+  batch.request_id = request.request_id();
+  for (const v1::BatchReviewItem& item : request.items()) {
+    int64_t version = 0;
+    absl::SimpleAtoi(item.etag(), &version);
+    batch.items.push_back({item.invitation_id(), version});
+  }
+  // Every record of a batch has the school's settings of its class; the batch takes the context
+  // of the first record's class, and a record of another class is refused by the loader.
+  std::optional<int> class_year;
+  auto load = [&](db::Session& s, const std::string& record_id) -> absl::StatusOr<review::RecordSnapshot> {
+    ASSIGN_OR_RETURN(SigningRecord record, FindInScope(s, scope, record_id));
+    RETURN_IF_ERROR(RequireAccepted(record));
+    if (class_year && *class_year != record.class_year) {
+      return InvalidArgument("BATCH_MIXES_CLASSES", "批量审核的记录须属于同一届毕业生，请按届分别审核。");
+    }
+    return SnapshotOf(record);
+  };
+  // The context comes from the first record's class, read before the batch starts.
+  if (!request.items().empty()) {
+    auto first = pool_.Read<SigningRecord>(info.deadline, [&](db::Session& s) {
+      return FindInScope(s, scope, request.items(0).invitation_id());
+    });
+    if (first.ok()) {
+      class_year = first->class_year;
+      ASSIGN_OR_RETURN(SettingsRecord settings, pool_.Read<SettingsRecord>(info.deadline, [&](db::Session& s) {
+        return RequireOnlineSettings(s, first->school_id, first->class_year, false);
+      }));
+      batch.context = ContextOf(settings);
+    }
+  }
+  auto after = [&](db::Session& s, const review::RecordSnapshot& snapshot,
+                   const review::AppliedAction& applied) -> absl::Status {
+    int64_t id = 0;
+    if (!ParseId(snapshot.record_id, &id)) return InvitationNotFound();
+    ASSIGN_OR_RETURN(auto record, FindRecord(s, id, false));
+    if (!record) return InvitationNotFound();
+    // The record was re-read after the update, so its columns show the new state; the audit's
+    // before is rebuilt from the snapshot's version.
+    SigningRecord before = *record;
+    before.review_state = std::string(review::StateName(applied.transition.from_state));
+    before.review_stage = std::string(review::StageName(applied.transition.from_stage));
+    before.version = snapshot.version;
+    RETURN_IF_ERROR(AfterReview(s, peers_, info.deadline, before, applied, now));
+    ASSIGN_OR_RETURN(auto updated, FindRecord(s, id, false));
+    return InsertStaffAudit(s, info, before, ToProto(*updated, now, batch.context.agreement_type),
+                            absl::StrCat("online_signing.batch_", absl::AsciiStrToLower(review::ActionName(action.action))),
+                            request.request_id(), now, batch.context.agreement_type);
+  };
+  // The batch's deadline is a real instant, so the batch measures it with the real clock.
+  ASSIGN_OR_RETURN(auto results, review::ApplyBatch(pool_, info.deadline, Clock::Real(), batch, load, after));
+  for (const review::BatchItemResult& result : results) {
+    v1::BatchReviewResult* out = response->add_results();
+    out->set_invitation_id(result.record_id);
+    out->set_ok(result.status.ok());
+    if (result.status.ok()) {
+      out->set_etag(std::to_string(result.applied->new_version));
+    } else {
+      out->set_reason(ErrorReason(result.status));
+      out->set_message(ErrorZhMessage(result.status).value_or(std::string(result.status.message())));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status OnlineSigning::VoidOnlineSigning(const RequestInfo& info, const v1::VoidOnlineSigningRequest& request,
+                                              v1::OnlineSigning* response) {
+  ASSIGN_OR_RETURN(StaffScope scope, AuthorizeStaff(info, request.school_id(), common::v1::ACCESS_READ_ONLY));
+  RETURN_IF_ERROR(ValidateRequestId(request.request_id()));
+  review::ActionRequest action;
+  action.action = review::Action::kVoid;
+  ASSIGN_OR_RETURN(action.expected_version, ParseEtag(request.etag()));
+  action.detail = request.detail();
+  const review::Actor actor = StaffActor(*info.principal);
+  const absl::Time now = clock_.Now();
+
+  return db::RunIdempotent(
+      pool_, info.deadline, KeyFor(info, request.request_id(), request), response, [&](db::Session& s) -> absl::Status {
+        ASSIGN_OR_RETURN(SigningRecord record, FindInScope(s, scope, request.invitation_id()));
+        RETURN_IF_ERROR(RequireAccepted(record));
+        ASSIGN_OR_RETURN(SettingsRecord settings, RequireOnlineSettings(s, record.school_id, record.class_year, false));
+        const review::ReviewContext context = ContextOf(settings);
+        ASSIGN_OR_RETURN(review::AppliedAction applied,
+                         review::ApplyAction(s, OnlineSigningTable(), OnlineSigningFlow(), context, actor,
+                                             SnapshotOf(record), action, request.request_id(), now));
+        if (!applied.replayed) RETURN_IF_ERROR(AfterReview(s, peers_, info.deadline, record, applied, now));
+        ASSIGN_OR_RETURN(auto updated, FindRecord(s, record.id, false));
+        *response = ToProto(*updated, now, context.agreement_type);
+        if (applied.replayed) return absl::OkStatus();
+        return InsertStaffAudit(s, info, record, *response, "online_signing.void", request.request_id(), now,
+                                context.agreement_type);
+      });
+}
+
+}  // namespace quxiang::signing

@@ -1,0 +1,458 @@
+// Acceptance tests of online signing (线上签约) over HTTP: the real gateway binary in front of the
+// signing service on a real MariaDB, which calls in-process accounts and sync services over gRPC
+// as the SERVICE principal "signing"; sync's EMS relay delivers approved destinations to the EMS
+// simulator.
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "google/protobuf/util/time_util.h"
+#include "gtest/gtest.h"
+#include "services/signing/tests/signing_fixture.h"
+
+namespace quxiang::signing::testing {
+namespace {
+
+using quxiang::testing::HttpResponse;
+using quxiang::testing::JsonQuote;
+
+int ClassYear() { return static_cast<int>(absl::ToCivilYear(absl::Now(), absl::UTCTimeZone()).year()); }
+
+constexpr char kDepartment[] = "计算机学院";
+constexpr char kOtherDepartment[] = "外国语学院";
+// Graduates per school; the first half are in kDepartment, the rest in kOtherDepartment.
+constexpr int kGraduatesPerSchool = 60;
+
+std::string RfcTime(absl::Time time) { return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", time, absl::UTCTimeZone()); }
+
+// The "signings" array of a list response.
+std::vector<google::protobuf::Struct> Signings(const HttpResponse& response) {
+  std::vector<google::protobuf::Struct> items;
+  google::protobuf::Struct json = response.Json();
+  auto it = json.fields().find("signings");
+  if (it == json.fields().end()) return items;
+  for (const auto& value : it->second.list_value().values()) items.push_back(value.struct_value());
+  return items;
+}
+
+std::string Field(const google::protobuf::Struct& item, const std::string& name) {
+  auto it = item.fields().find(name);
+  if (it == item.fields().end()) return "";
+  if (it->second.has_bool_value()) return it->second.bool_value() ? "true" : "false";
+  return it->second.string_value();
+}
+
+struct School {
+  std::string id;
+  std::string code;
+};
+
+class OnlineSigningHttpTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    std::string skip_reason;
+    stack_ = SigningStack::Start("signing_online_http", &skip_reason).release();
+    if (stack_ == nullptr) {
+      skip_reason_ = new std::string(skip_reason);
+      return;
+    }
+    employer_a_ = new std::string(stack_->RegisterEmployer("91110000600037341L", "北京远航科技有限公司"));
+    employer_b_ = new std::string(stack_->RegisterEmployer("91310000132200821H", "上海星河信息有限公司"));
+  }
+
+  static void TearDownTestSuite() {
+    delete stack_;
+    stack_ = nullptr;
+  }
+
+  void SetUp() override {
+    if (stack_ == nullptr) GTEST_SKIP() << (skip_reason_ ? *skip_reason_ : "stack did not start");
+  }
+
+  // A school in province 41 (三方协议) with a roster and submitted settings in `review_mode`.
+  static School NewSchool(int serial, const std::string& review_mode) {
+    School school;
+    school.code = absl::StrCat("41420", 10000 + serial);
+    school.id = stack_->CreateSchool("41", accounts::v1::AGREEMENT_TYPE_THREE_PARTY, school.code);
+    std::vector<ems::v1::RosterGraduate> roster;
+    for (int i = 1; i <= kGraduatesPerSchool; ++i) {
+      int graduate_serial = serial * 1000 + i;
+      roster.push_back(RosterRecord(school.code, ClassYear(), graduate_serial,
+                                    i <= kGraduatesPerSchool / 2 ? kDepartment : kOtherDepartment));
+    }
+    stack_->LoadRoster(school.code, ClassYear(), roster);
+    if (review_mode == "REVIEW_MODE_DEPARTMENT_THEN_SCHOOL") {
+      stack_->CreateDepartmentAccount(school.id, absl::StrCat("cs", serial), kDepartment, common::v1::ACCESS_READ_WRITE);
+      stack_->CreateDepartmentAccount(school.id, absl::StrCat("fl", serial), kOtherDepartment,
+                                      common::v1::ACCESS_READ_WRITE);
+    }
+    std::string body = absl::StrCat(
+        "{\"requestId\":", JsonQuote("settings-" + school.id),
+        ",\"etag\":\"\",\"onlineSigningEnabled\":true,\"reviewMode\":", JsonQuote(review_mode),
+        ",\"maxTerminationApplications\":3,\"handlerScope\":\"HANDLER_SCOPE_WHOLE_SCHOOL\","
+        "\"schoolHandler\":{\"name\":\"张老师\",\"phone\":\"010-67410355\",\"postalAddress\":\"北京市海淀区学院路 1 号\","
+        "\"postalCode\":\"100083\"}}");
+    HttpResponse submitted = Staff(school.id).Put(
+        absl::StrCat("/v1/schools/", school.id, "/classes/", ClassYear(), "/signingSettings"), body);
+    EXPECT_EQ(submitted.status, 200) << submitted.body;
+    return school;
+  }
+
+  static std::string StudentNumber(int school_serial, int index) {
+    return absl::StrFormat("%d%06d", ClassYear(), school_serial * 1000 + index);
+  }
+
+  static ApiClient Staff(const std::string& school_id, common::v1::Access access = common::v1::ACCESS_READ_WRITE) {
+    return stack_->ClientFor(SchoolUser(school_id, absl::StrCat("s", school_id, "-", access), access));
+  }
+
+  static ApiClient Department(const std::string& school_id, const std::string& department) {
+    common::v1::IdentityClaims claims = DepartmentUser(school_id, absl::StrCat("d", school_id, department));
+    claims.set_department_name(department);
+    return stack_->ClientFor(claims);
+  }
+
+  static ApiClient Employer(const std::string& employer_id) {
+    common::v1::IdentityClaims claims;
+    claims.set_kind(common::v1::PRINCIPAL_KIND_EMPLOYER);
+    claims.set_user_id("e" + employer_id);
+    claims.set_username("e" + employer_id);
+    claims.set_employer_id(employer_id);
+    return stack_->ClientFor(claims);
+  }
+
+  static ApiClient Graduate(const std::string& school_id, const std::string& graduate_id) {
+    common::v1::IdentityClaims claims;
+    claims.set_kind(common::v1::PRINCIPAL_KIND_GRADUATE);
+    claims.set_user_id("g" + graduate_id);
+    claims.set_username("g" + graduate_id);
+    claims.set_school_id(school_id);
+    claims.set_graduate_id(graduate_id);
+    return stack_->ClientFor(claims);
+  }
+
+  static HttpResponse Invite(const std::string& employer_id, const std::string& school_id,
+                             const std::string& student_number, absl::Duration answer_within = absl::Hours(72)) {
+    std::string body = absl::StrCat("{\"requestId\":", JsonQuote(absl::StrCat("invite-", ++request_serial_)),
+                                    ",\"schoolId\":", JsonQuote(school_id), ",\"studentNumber\":", JsonQuote(student_number),
+                                    ",\"classYear\":", ClassYear(), ",\"answerDeadline\":",
+                                    JsonQuote(RfcTime(stack_->clock().Now() + answer_within)), "}");
+    return Employer(employer_id).Post(absl::StrCat("/v1/employers/", employer_id, "/invitations"), body);
+  }
+
+  static std::string ActionBody(const std::string& etag, const std::string& request_id = "") {
+    return absl::StrCat("{\"requestId\":",
+                        JsonQuote(request_id.empty() ? absl::StrCat("action-", ++request_serial_) : request_id),
+                        ",\"etag\":", JsonQuote(etag), "}");
+  }
+
+  static HttpResponse Accept(const HttpResponse& invitation, const std::string& request_id = "") {
+    return Graduate(invitation.String("schoolId"), invitation.String("graduateId"))
+        .Post(absl::StrCat("/v1/invitations/", invitation.String("id"), ":accept"),
+              ActionBody(invitation.String("etag"), request_id));
+  }
+
+  static HttpResponse Review(ApiClient client, const HttpResponse& signing, const std::string& decision,
+                             const std::string& reason_code = "", const std::string& detail = "") {
+    std::string body = absl::StrCat("{\"requestId\":", JsonQuote(absl::StrCat("review-", ++request_serial_)),
+                                    ",\"etag\":", JsonQuote(signing.String("etag")), ",\"decision\":", JsonQuote(decision),
+                                    ",\"reasonCode\":", JsonQuote(reason_code), ",\"detail\":", JsonQuote(detail), "}");
+    return client.Post(absl::StrCat("/v1/schools/", signing.String("schoolId"), "/onlineSignings/", signing.String("id"),
+                                    ":review"),
+                       body);
+  }
+
+  static SigningStack* stack_;
+  static std::string* skip_reason_;
+  static std::string* employer_a_;
+  static std::string* employer_b_;
+  static std::atomic<int> request_serial_;
+};
+
+SigningStack* OnlineSigningHttpTest::stack_ = nullptr;
+std::string* OnlineSigningHttpTest::skip_reason_ = nullptr;
+std::string* OnlineSigningHttpTest::employer_a_ = nullptr;
+std::string* OnlineSigningHttpTest::employer_b_ = nullptr;
+std::atomic<int> OnlineSigningHttpTest::request_serial_{0};
+
+TEST_F(OnlineSigningHttpTest, HappyPathReachesEms) {
+  School school = NewSchool(1, "REVIEW_MODE_SCHOOL_ONLY");
+  HttpResponse invitation = Invite(*employer_a_, school.id, StudentNumber(1, 1));
+  ASSERT_EQ(invitation.status, 200) << invitation.body;
+  EXPECT_EQ(invitation.String("state"), "ONLINE_SIGNING_STATE_INVITED");
+  EXPECT_EQ(invitation.String("statusText"), "单位发起签约，等待学生应约");
+  EXPECT_EQ(invitation.String("employerName"), "北京远航科技有限公司");
+  EXPECT_EQ(invitation.String("answerDeadlineDate").size(), 10u) << invitation.body;
+
+  HttpResponse received = Graduate(school.id, invitation.String("graduateId"))
+                              .Get(absl::StrCat("/v1/schools/", school.id, "/graduates/", invitation.String("graduateId"),
+                                                "/invitations"));
+  ASSERT_EQ(received.status, 200) << received.body;
+  ASSERT_EQ(Signings(received).size(), 1u);
+  EXPECT_EQ(Field(Signings(received)[0], "statusText"), "单位发起签约，等待学生应约");
+
+  HttpResponse accepted = Accept(invitation);
+  ASSERT_EQ(accepted.status, 200) << accepted.body;
+  EXPECT_EQ(accepted.String("state"), "ONLINE_SIGNING_STATE_PENDING_REVIEW");
+  EXPECT_EQ(accepted.String("statusText"), "学生已同意签约，等待学校审核");
+
+  // The staff list opens on signings waiting for review.
+  HttpResponse pending = Staff(school.id).Get(absl::StrCat("/v1/schools/", school.id, "/onlineSignings"));
+  ASSERT_EQ(pending.status, 200) << pending.body;
+  EXPECT_EQ(pending.String("totalSize"), "1");
+  ASSERT_EQ(Signings(pending).size(), 1u);
+  EXPECT_EQ(Field(Signings(pending)[0], "id"), invitation.String("id"));
+
+  HttpResponse approved = Review(Staff(school.id), accepted, "REVIEW_DECISION_APPROVE");
+  ASSERT_EQ(approved.status, 200) << approved.body;
+  EXPECT_EQ(approved.String("state"), "ONLINE_SIGNING_STATE_SIGNED");
+  EXPECT_EQ(approved.String("statusText"), "签约完成");
+
+  stack_->DeliverToEms();
+  EXPECT_EQ(stack_->EmsDestinationCode(school.code, RosterRecord(school.code, ClassYear(), 1001, kDepartment).id_number()),
+            "10");
+
+  HttpResponse detail = Staff(school.id).Get(absl::StrCat("/v1/schools/", school.id, "/onlineSignings/",
+                                                           invitation.String("id")));
+  ASSERT_EQ(detail.status, 200) << detail.body;
+  EXPECT_NE(detail.body.find("\"SUBMIT\""), std::string::npos) << detail.body;
+  EXPECT_NE(detail.body.find("审核通过"), std::string::npos) << detail.body;
+}
+
+TEST_F(OnlineSigningHttpTest, DeclineWithdrawAndDuplicate) {
+  School school = NewSchool(2, "REVIEW_MODE_SCHOOL_ONLY");
+  HttpResponse first = Invite(*employer_a_, school.id, StudentNumber(2, 1));
+  ASSERT_EQ(first.status, 200) << first.body;
+  HttpResponse duplicate = Invite(*employer_a_, school.id, StudentNumber(2, 1));
+  EXPECT_EQ(duplicate.status, 409) << duplicate.body;
+  EXPECT_EQ(duplicate.String("reason"), "INVITATION_ALREADY_OPEN");
+
+  HttpResponse declined = Graduate(school.id, first.String("graduateId"))
+                              .Post(absl::StrCat("/v1/invitations/", first.String("id"), ":decline"),
+                                    ActionBody(first.String("etag")));
+  ASSERT_EQ(declined.status, 200) << declined.body;
+  EXPECT_EQ(declined.String("statusText"), "学生已拒绝签约");
+
+  // After the answer the employer may invite again, and withdraw before the graduate answers.
+  HttpResponse second = Invite(*employer_a_, school.id, StudentNumber(2, 1));
+  ASSERT_EQ(second.status, 200) << second.body;
+  HttpResponse stranger = Employer(*employer_b_).Post(absl::StrCat("/v1/invitations/", second.String("id"), ":withdraw"),
+                                                      ActionBody(second.String("etag")));
+  EXPECT_EQ(stranger.status, 404) << stranger.body;
+  HttpResponse stale = Employer(*employer_a_).Post(absl::StrCat("/v1/invitations/", second.String("id"), ":withdraw"),
+                                                   ActionBody("99"));
+  EXPECT_EQ(stale.status, 409) << stale.body;
+  EXPECT_EQ(stale.String("reason"), "STALE_VERSION");
+  HttpResponse withdrawn = Employer(*employer_a_).Post(absl::StrCat("/v1/invitations/", second.String("id"), ":withdraw"),
+                                                       ActionBody(second.String("etag")));
+  ASSERT_EQ(withdrawn.status, 200) << withdrawn.body;
+  EXPECT_EQ(withdrawn.String("statusText"), "单位已撤回签约邀请");
+  HttpResponse late_accept = Accept(second);
+  EXPECT_EQ(late_accept.status, 409) << late_accept.body;
+}
+
+TEST_F(OnlineSigningHttpTest, ExpiresAtDeadline) {
+  School school = NewSchool(3, "REVIEW_MODE_SCHOOL_ONLY");
+  HttpResponse past = Invite(*employer_a_, school.id, StudentNumber(3, 2), -absl::Minutes(1));
+  EXPECT_EQ(past.status, 400) << past.body;
+  EXPECT_EQ(past.String("reason"), "ANSWER_DEADLINE_PASSED");
+
+  HttpResponse invitation = Invite(*employer_a_, school.id, StudentNumber(3, 1), absl::Hours(1));
+  ASSERT_EQ(invitation.status, 200) << invitation.body;
+  stack_->clock().Advance(absl::Hours(1) + absl::Seconds(1));
+  HttpResponse accepted = Accept(invitation);
+  EXPECT_EQ(accepted.status, 400) << accepted.body;
+  EXPECT_EQ(accepted.String("reason"), "INVITATION_EXPIRED");
+  HttpResponse received = Graduate(school.id, invitation.String("graduateId"))
+                              .Get(absl::StrCat("/v1/schools/", school.id, "/graduates/", invitation.String("graduateId"),
+                                                "/invitations"));
+  ASSERT_EQ(Signings(received).size(), 1u) << received.body;
+  EXPECT_EQ(Field(Signings(received)[0], "statusText"), "签约邀请已失效");
+  // An expired invitation does not block a new one.
+  HttpResponse again = Invite(*employer_a_, school.id, StudentNumber(3, 1));
+  EXPECT_EQ(again.status, 200) << again.body;
+}
+
+TEST_F(OnlineSigningHttpTest, SecondAcceptRefusedAndRejectReleases) {
+  School school = NewSchool(4, "REVIEW_MODE_SCHOOL_ONLY");
+  HttpResponse from_a = Invite(*employer_a_, school.id, StudentNumber(4, 1));
+  HttpResponse from_b = Invite(*employer_b_, school.id, StudentNumber(4, 1));
+  ASSERT_EQ(from_a.status, 200) << from_a.body;
+  ASSERT_EQ(from_b.status, 200) << from_b.body;
+  HttpResponse accepted = Accept(from_a);
+  ASSERT_EQ(accepted.status, 200) << accepted.body;
+  HttpResponse second = Accept(from_b);
+  EXPECT_EQ(second.status, 400) << second.body;
+  EXPECT_EQ(second.String("reason"), "ANOTHER_INVITATION_ACCEPTED");
+  HttpResponse received = Graduate(school.id, from_a.String("graduateId"))
+                              .Get(absl::StrCat("/v1/schools/", school.id, "/graduates/", from_a.String("graduateId"),
+                                                "/invitations"));
+  for (const auto& item : Signings(received)) {
+    if (Field(item, "id") == from_b.String("id")) {
+      EXPECT_EQ(Field(item, "viewOnly"), "true");
+    }
+  }
+
+  HttpResponse no_detail = Review(Staff(school.id), accepted, "REVIEW_DECISION_REJECT", "OTHER", "");
+  EXPECT_EQ(no_detail.status, 400) << no_detail.body;
+  HttpResponse rejected = Review(Staff(school.id), accepted, "REVIEW_DECISION_REJECT", "OTHER", "单位信息与营业执照不符");
+  ASSERT_EQ(rejected.status, 200) << rejected.body;
+  EXPECT_EQ(rejected.String("statusText"), "审核不通过，签约失败");
+  EXPECT_EQ(rejected.String("rejectDetail"), "单位信息与营业执照不符");
+
+  // The claim is released, so the graduate can accept the other invitation now.
+  HttpResponse other = Accept(from_b);
+  EXPECT_EQ(other.status, 200) << other.body;
+}
+
+TEST_F(OnlineSigningHttpTest, TwoLevelReviewAndVoid) {
+  School school = NewSchool(5, "REVIEW_MODE_DEPARTMENT_THEN_SCHOOL");
+  HttpResponse invitation = Invite(*employer_a_, school.id, StudentNumber(5, 1));
+  ASSERT_EQ(invitation.status, 200) << invitation.body;
+  HttpResponse accepted = Accept(invitation);
+  ASSERT_EQ(accepted.status, 200) << accepted.body;
+  EXPECT_EQ(accepted.String("statusText"), "学生已同意签约，等待学院审核");
+
+  HttpResponse other_department = Review(Department(school.id, kOtherDepartment), accepted, "REVIEW_DECISION_APPROVE");
+  EXPECT_EQ(other_department.status, 404) << other_department.body;
+  HttpResponse other_list = Department(school.id, kOtherDepartment)
+                                .Get(absl::StrCat("/v1/schools/", school.id, "/onlineSignings?status=STATUS_FILTER_ALL"));
+  EXPECT_EQ(Signings(other_list).size(), 0u) << other_list.body;
+  HttpResponse school_too_early = Review(Staff(school.id), accepted, "REVIEW_DECISION_APPROVE");
+  EXPECT_EQ(school_too_early.status, 400) << school_too_early.body;
+  EXPECT_EQ(school_too_early.String("reason"), "REVIEW_STAGE_MISMATCH");
+
+  HttpResponse department_approved = Review(Department(school.id, kDepartment), accepted, "REVIEW_DECISION_APPROVE");
+  ASSERT_EQ(department_approved.status, 200) << department_approved.body;
+  EXPECT_EQ(department_approved.String("statusText"), "学生已同意签约，等待学校审核");
+  HttpResponse approved = Review(Staff(school.id), department_approved, "REVIEW_DECISION_APPROVE");
+  ASSERT_EQ(approved.status, 200) << approved.body;
+  EXPECT_EQ(approved.String("statusText"), "签约完成");
+
+  const std::string void_path = absl::StrCat("/v1/schools/", school.id, "/onlineSignings/", invitation.String("id"), ":void");
+  const std::string void_body = absl::StrCat("{\"requestId\":\"void-", school.id, "\",\"etag\":",
+                                             JsonQuote(approved.String("etag")), ",\"detail\":\"学生信息有误\"}");
+  HttpResponse department_void = Department(school.id, kDepartment).Post(void_path, void_body);
+  EXPECT_EQ(department_void.status, 403) << department_void.body;
+  HttpResponse voided = Staff(school.id).Post(void_path, void_body);
+  ASSERT_EQ(voided.status, 200) << voided.body;
+  EXPECT_EQ(voided.String("statusText"), "已作废");
+  stack_->DeliverToEms();
+  EXPECT_EQ(stack_->EmsDestinationCode(school.code, RosterRecord(school.code, ClassYear(), 5001, kDepartment).id_number()),
+            "70");
+}
+
+TEST_F(OnlineSigningHttpTest, ConcurrentReviewersOneWins) {
+  School school = NewSchool(6, "REVIEW_MODE_SCHOOL_ONLY");
+  for (int round = 1; round <= 20; ++round) {
+    HttpResponse invitation = Invite(*employer_a_, school.id, StudentNumber(6, round));
+    ASSERT_EQ(invitation.status, 200) << invitation.body;
+    HttpResponse accepted = Accept(invitation);
+    ASSERT_EQ(accepted.status, 200) << accepted.body;
+    HttpResponse results[2];
+    std::thread first([&] { results[0] = Review(Staff(school.id), accepted, "REVIEW_DECISION_APPROVE"); });
+    std::thread second([&] {
+      ApiClient other = stack_->ClientFor(SchoolUser(school.id, absl::StrCat("other-reviewer-", school.id)));
+      results[1] = Review(other, accepted, "REVIEW_DECISION_APPROVE");
+    });
+    first.join();
+    second.join();
+    int wins = (results[0].status == 200) + (results[1].status == 200);
+    int stale = (results[0].status == 409) + (results[1].status == 409);
+    EXPECT_EQ(wins, 1) << "round " << round << ": " << results[0].body << " / " << results[1].body;
+    EXPECT_EQ(stale, 1) << "round " << round << ": " << results[0].body << " / " << results[1].body;
+  }
+  HttpResponse signed_list = Staff(school.id).Get(
+      absl::StrCat("/v1/schools/", school.id, "/onlineSignings?status=STATUS_FILTER_SIGNED&pageSize=5&page=2"));
+  ASSERT_EQ(signed_list.status, 200) << signed_list.body;
+  EXPECT_EQ(signed_list.String("totalSize"), "20");
+  EXPECT_EQ(Signings(signed_list).size(), 5u);
+}
+
+TEST_F(OnlineSigningHttpTest, DoubleClickAcceptHasOneEffect) {
+  School school = NewSchool(7, "REVIEW_MODE_SCHOOL_ONLY");
+  HttpResponse invitation = Invite(*employer_a_, school.id, StudentNumber(7, 1));
+  ASSERT_EQ(invitation.status, 200) << invitation.body;
+  HttpResponse results[2];
+  std::thread first([&] { results[0] = Accept(invitation, "double-click-" + school.id); });
+  std::thread second([&] { results[1] = Accept(invitation, "double-click-" + school.id); });
+  first.join();
+  second.join();
+  ASSERT_EQ(results[0].status, 200) << results[0].body;
+  ASSERT_EQ(results[1].status, 200) << results[1].body;
+  EXPECT_EQ(results[0].String("etag"), results[1].String("etag"));
+  HttpResponse detail = Staff(school.id).Get(absl::StrCat("/v1/schools/", school.id, "/onlineSignings/",
+                                                           invitation.String("id")));
+  ASSERT_EQ(detail.status, 200) << detail.body;
+  auto history = detail.Json().fields().at("history").list_value().values();
+  EXPECT_EQ(history.size(), 1) << detail.body;
+  HttpResponse settings = Staff(school.id).Get(
+      absl::StrCat("/v1/schools/", school.id, "/classes/", ClassYear(), "/signingSettings"));
+  EXPECT_EQ(settings.String("recordsInReview"), "1") << settings.body;
+}
+
+TEST_F(OnlineSigningHttpTest, ScopeAndReadOnly) {
+  School school = NewSchool(8, "REVIEW_MODE_SCHOOL_ONLY");
+  School other = NewSchool(9, "REVIEW_MODE_SCHOOL_ONLY");
+  HttpResponse invitation = Invite(*employer_a_, school.id, StudentNumber(8, 1));
+  ASSERT_EQ(invitation.status, 200) << invitation.body;
+  HttpResponse accepted = Accept(invitation);
+  ASSERT_EQ(accepted.status, 200) << accepted.body;
+
+  HttpResponse read_only = Review(Staff(school.id, common::v1::ACCESS_READ_ONLY), accepted, "REVIEW_DECISION_APPROVE");
+  EXPECT_EQ(read_only.status, 403) << read_only.body;
+  HttpResponse read_only_list = Staff(school.id, common::v1::ACCESS_READ_ONLY)
+                                    .Get(absl::StrCat("/v1/schools/", school.id, "/onlineSignings"));
+  EXPECT_EQ(Signings(read_only_list).size(), 1u) << read_only_list.body;
+
+  HttpResponse foreign_list = Staff(other.id).Get(absl::StrCat("/v1/schools/", school.id, "/onlineSignings"));
+  EXPECT_EQ(foreign_list.status, 403) << foreign_list.body;
+  HttpResponse own_list =
+      Staff(other.id).Get(absl::StrCat("/v1/schools/", other.id, "/onlineSignings?status=STATUS_FILTER_ALL"));
+  ASSERT_EQ(own_list.status, 200) << own_list.body;
+  EXPECT_EQ(Signings(own_list).size(), 0u) << own_list.body;
+  HttpResponse foreign_review = Review(Staff(other.id), accepted, "REVIEW_DECISION_APPROVE");
+  EXPECT_EQ(foreign_review.status, 403) << foreign_review.body;
+
+  // A graduate cannot answer another graduate's invitation, nor an employer invite for another.
+  HttpResponse stranger = Graduate(school.id, "999999").Post(absl::StrCat("/v1/invitations/", invitation.String("id"), ":decline"),
+                                                             ActionBody(accepted.String("etag")));
+  EXPECT_EQ(stranger.status, 404) << stranger.body;
+  HttpResponse impostor = Employer(*employer_b_).Post(absl::StrCat("/v1/employers/", *employer_a_, "/invitations"), "{}");
+  EXPECT_EQ(impostor.status, 403) << impostor.body;
+}
+
+TEST_F(OnlineSigningHttpTest, BatchReviewReportsEachRecord) {
+  School school = NewSchool(10, "REVIEW_MODE_SCHOOL_ONLY");
+  std::vector<HttpResponse> accepted;
+  for (int i = 1; i <= 3; ++i) {
+    HttpResponse invitation = Invite(*employer_a_, school.id, StudentNumber(10, i));
+    ASSERT_EQ(invitation.status, 200) << invitation.body;
+    accepted.push_back(Accept(invitation));
+    ASSERT_EQ(accepted.back().status, 200) << accepted.back().body;
+  }
+  std::string items;
+  for (size_t i = 0; i < accepted.size(); ++i) {
+    // The last item carries a stale etag and must fail alone.
+    std::string etag = i + 1 == accepted.size() ? "99" : accepted[i].String("etag");
+    absl::StrAppend(&items, i ? "," : "", "{\"invitationId\":", JsonQuote(accepted[i].String("id")),
+                    ",\"etag\":", JsonQuote(etag), "}");
+  }
+  HttpResponse batch = Staff(school.id).Post(
+      absl::StrCat("/v1/schools/", school.id, "/onlineSignings:batchReview"),
+      absl::StrCat("{\"requestId\":\"batch-", school.id, "\",\"decision\":\"REVIEW_DECISION_APPROVE\",\"items\":[", items, "]}"));
+  ASSERT_EQ(batch.status, 200) << batch.body;
+  auto results = batch.Json().fields().at("results").list_value().values();
+  ASSERT_EQ(results.size(), 3) << batch.body;
+  EXPECT_EQ(Field(results[0].struct_value(), "ok"), "true") << batch.body;
+  EXPECT_EQ(Field(results[1].struct_value(), "ok"), "true") << batch.body;
+  EXPECT_NE(Field(results[2].struct_value(), "ok"), "true") << batch.body;
+  EXPECT_EQ(Field(results[2].struct_value(), "reason"), "STALE_VERSION") << batch.body;
+}
+
+}  // namespace
+}  // namespace quxiang::signing::testing
