@@ -1,0 +1,248 @@
+#!/usr/bin/env python3
+"""End-to-end test of the web console in a real browser against the real stack.
+
+Starts ems-simulator, accounts, warning, sync and the gateway (serving web/dist) from
+QUXIANG_BUILD_DIR on free loopback ports, with fresh databases on the MariaDB or MySQL server
+named by MYSQL_HOST, MYSQL_PORT, MYSQL_USER and MYSQL_PASSWORD (scripts/test exports them).
+Loads the demo school with tools/demo/load_demo.py and its 6,338-graduate roster of class 2022
+with tools/demo/load_roster.py, then runs web/e2e/console.e2e.mjs, which drives Debian's
+/usr/bin/chromium headless with playwright-core. Screenshots go to test-artifacts/console/.
+"""
+
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+SOURCE_DIR = pathlib.Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(SOURCE_DIR / "tools" / "demo"))
+import load_demo  # noqa: E402  (imported after the path change on purpose)
+from load_demo_test import wait_for_port_file  # noqa: E402
+
+GRADUATE_COUNT = 6338
+# The demo roster is one XLSX file of 1.4 MB, 1.9 MB in base64, so the gateway needs the limit
+# that scripts/run sets.
+MAX_BODY_BYTES = 4 << 20
+SERVICE_SECRET = "console-e2e-sync-secret-0123456789abcdef"
+LOADER_TIMEOUT_SECONDS = 180
+BROWSER_TIMEOUT_SECONDS = 240
+
+
+class Stack:
+    """The services and the gateway, each with its log in the work folder."""
+
+    def __init__(self, build_dir, work_dir):
+        self.build_dir = build_dir
+        self.work_dir = work_dir
+        self.processes = {}
+        self.log_files = []
+        suffix = f"{os.getpid()}_{int(time.time())}"
+        self.databases = {
+            name: f"quxiang_console_e2e_{name}_{suffix}" for name in ("accounts", "warning", "sync")
+        }
+
+    def write_keys(self):
+        self.private_key = self.work_dir / "token-private.pem"
+        self.public_key = self.work_dir / "token-public.pem"
+        subprocess.run(["openssl", "genpkey", "-algorithm", "ed25519", "-out", str(self.private_key)], check=True)
+        subprocess.run(
+            ["openssl", "pkey", "-in", str(self.private_key), "-pubout", "-out", str(self.public_key)], check=True
+        )
+        self.operator_password_file = self.work_dir / "operator-password"
+        self.operator_password_file.write_text("Op-Console-2024x")
+        (self.work_dir / "sync-secret").write_text(SERVICE_SECRET + "\n")
+        digest = subprocess.run(
+            ["sha256sum"], input=SERVICE_SECRET.encode(), capture_output=True, check=True
+        ).stdout.split()[0].decode()
+        (self.work_dir / "service-secrets").write_text(f"sync:{digest}\n")
+        (self.work_dir / "graduate-identity-key").write_text("console-e2e-graduate-identity-key-0123456789\n")
+
+    def start_process(self, name, arguments):
+        """Start a binary with its log in the work folder and return the port it reports."""
+        port_file = self.work_dir / f"{name}.port"
+        log_path = self.work_dir / f"{name}.log"
+        self.log_files.append(log_path.open("a"))
+        process = subprocess.Popen(
+            arguments + [f"--port_file={port_file}"], stdout=self.log_files[-1], stderr=subprocess.STDOUT
+        )
+        self.processes[name] = process
+        return wait_for_port_file(process, port_file, log_path)
+
+    def service(self, name, *flags):
+        binary = self.build_dir / ("tools" if name == "ems-simulator" else "services") / name / name
+        return self.start_process(
+            name,
+            [str(binary), "--grpc_port=0", f"--token_public_key_files={self.public_key}", "--drain_delay_ms=0", *flags],
+        )
+
+    def start(self, web_root):
+        self.write_keys()
+        ems_port = self.service("ems-simulator", "--seed=7")
+        accounts_port = self.service(
+            "accounts",
+            f"--mysql_database={self.databases['accounts']}",
+            f"--token_private_key_file={self.private_key}",
+            f"--operator_password_file={self.operator_password_file}",
+            f"--service_secrets_file={self.work_dir / 'service-secrets'}",
+            f"--graduate_identity_key_file={self.work_dir / 'graduate-identity-key'}",
+        )
+        warning_port = self.service("warning", f"--mysql_database={self.databases['warning']}")
+        # Short pauses between polls and deliveries, so the roster reaches sync within seconds.
+        sync_port = self.service(
+            "sync",
+            f"--mysql_database={self.databases['sync']}",
+            f"--ems_address=127.0.0.1:{ems_port}",
+            f"--accounts_address=127.0.0.1:{accounts_port}",
+            f"--service_secret_file={self.work_dir / 'sync-secret'}",
+            "--roster_poll_interval=100ms",
+            "--relay_interval=100ms",
+        )
+        backends = ",".join(
+            [
+                f"quxiang.accounts.v1.AccountsService=127.0.0.1:{accounts_port}",
+                f"quxiang.warning.v1.WarningService=127.0.0.1:{warning_port}",
+                f"quxiang.sync.v1.SyncService=127.0.0.1:{sync_port}",
+                f"quxiang.ems.v1.EmsSimulatorControl=127.0.0.1:{ems_port}",
+            ]
+        )
+        gateway_port = self.start_process(
+            "gateway",
+            [
+                str(self.build_dir / "services/gateway/gateway"),
+                "--http_port=0",
+                f"--max_body_bytes={MAX_BODY_BYTES}",
+                f"--backends={backends}",
+                f"--web_root={web_root}",
+            ],
+        )
+        self.base_url = f"http://127.0.0.1:{gateway_port}"
+
+    def stop(self):
+        for process in reversed(list(self.processes.values())):
+            process.terminate()
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        for log_file in self.log_files:
+            log_file.close()
+        self.drop_databases()
+
+    def drop_databases(self):
+        client = shutil.which("mariadb") or shutil.which("mysql")
+        if client is None:
+            print(f"NOTE: no mariadb client found; databases {list(self.databases.values())} are left behind")
+            return
+        environment = dict(os.environ, MYSQL_PWD=os.environ.get("MYSQL_PASSWORD", ""))
+        for database in self.databases.values():
+            subprocess.run(
+                [
+                    client,
+                    "--no-defaults",
+                    f"--host={os.environ['MYSQL_HOST']}",
+                    f"--port={os.environ.get('MYSQL_PORT', '3306')}",
+                    f"--user={os.environ.get('MYSQL_USER', 'root')}",
+                    "-e",
+                    f"DROP DATABASE IF EXISTS `{database}`",
+                ],
+                env=environment,
+                check=False,
+            )
+
+    def log_tails(self):
+        tails = []
+        for name in self.processes:
+            lines = (self.work_dir / f"{name}.log").read_text(errors="replace").splitlines()
+            tails.append(f"--- {name}.log (last 20 lines) ---\n" + "\n".join(lines[-20:]))
+        return "\n".join(tails)
+
+
+def run_tool(arguments, timeout_seconds):
+    result = subprocess.run(arguments, capture_output=True, text=True, timeout=timeout_seconds, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"{pathlib.Path(arguments[1]).name} failed with {result.returncode}:\n{result.stderr}")
+    return json.loads(result.stdout)
+
+
+def main():
+    for variable in ("QUXIANG_BUILD_DIR", "MYSQL_HOST"):
+        if not os.environ.get(variable):
+            print(f"{variable} is not set; run this test through scripts/test")
+            return 1
+    build_dir = pathlib.Path(os.environ["QUXIANG_BUILD_DIR"])
+    web_root = SOURCE_DIR / "web" / "dist"
+    if not (web_root / "index.html").is_file():
+        print(f"{web_root}/index.html is missing; build the console with 'npm run build' in web/ (scripts/test does)")
+        return 1
+    chromium = os.environ.get("QUXIANG_CHROMIUM", "/usr/bin/chromium")
+    if not os.access(chromium, os.X_OK):
+        print(f"{chromium} is missing; install Debian's chromium package (scripts/setup does)")
+        return 1
+    if not (SOURCE_DIR / "web" / "node_modules" / "playwright-core").is_dir():
+        print("web/node_modules/playwright-core is missing; run 'npm ci' in web/ (scripts/setup does)")
+        return 1
+
+    artifacts = SOURCE_DIR / "test-artifacts" / "console"
+    shutil.rmtree(artifacts, ignore_errors=True)
+    work_dir = pathlib.Path(tempfile.mkdtemp(prefix="quxiang-console-e2e-"))
+    stack = Stack(build_dir, work_dir)
+    started = time.monotonic()
+    try:
+        stack.start(web_root)
+        run_tool(
+            [
+                sys.executable,
+                str(SOURCE_DIR / "tools/demo/load_demo.py"),
+                f"--base-url={stack.base_url}",
+                f"--operator-password-file={stack.operator_password_file}",
+            ],
+            LOADER_TIMEOUT_SECONDS,
+        )
+        roster = run_tool(
+            [
+                sys.executable,
+                str(SOURCE_DIR / "tools/demo/load_roster.py"),
+                f"--base-url={stack.base_url}",
+                f"--cache-dir={work_dir / 'roster-cache'}",
+                f"--timeout={LOADER_TIMEOUT_SECONDS}",
+            ],
+            LOADER_TIMEOUT_SECONDS + 60,
+        )
+        listed = roster["roster"]["graduatesListed"]
+        if listed != GRADUATE_COUNT:
+            print(f"the demo roster has {listed} graduates, expected {GRADUATE_COUNT}")
+            return 1
+        print(f"stack and demo data ready after {time.monotonic() - started:.1f} s at {stack.base_url}", flush=True)
+
+        browser = subprocess.run(
+            [
+                "node",
+                str(SOURCE_DIR / "web/e2e/console.e2e.mjs"),
+                f"--base-url={stack.base_url}",
+                f"--artifacts={artifacts}",
+                f"--password={load_demo.DEMO_PASSWORD}",
+                f"--graduates={GRADUATE_COUNT}",
+            ],
+            cwd=SOURCE_DIR / "web",
+            timeout=BROWSER_TIMEOUT_SECONDS,
+            check=False,
+        )
+        print(f"total {time.monotonic() - started:.1f} s; screenshots in {artifacts}")
+        if browser.returncode != 0:
+            print(stack.log_tails())
+        return browser.returncode
+    except Exception as error:  # noqa: BLE001  (any failure of the setup is the test's failure)
+        print(f"console e2e setup failed: {error}\n{stack.log_tails()}")
+        return 1
+    finally:
+        stack.stop()
+        shutil.rmtree(work_dir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
