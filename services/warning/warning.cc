@@ -132,10 +132,21 @@ absl::Status ValidatePage(int32_t page, int32_t page_size) {
 
 // Returns the school whose marks a LookupWarnings caller sees (0 for none), or the error that
 // rejects the caller.
-absl::StatusOr<int64_t> LookupScope(const RequestInfo& info) {
+absl::StatusOr<int64_t> LookupScope(const RequestInfo& info, const std::string& requested_school_id) {
   if (info.principal == nullptr) return NotLoggedIn();
   const Principal& caller = *info.principal;
   int64_t school_id = 0;
+  if (caller.kind() == common::v1::PRINCIPAL_KIND_SERVICE && caller.claims().service_name() == "signing") {
+    // The signing service shows the alerts on the pages of one school's staff and graduates.
+    if (!ParseId(requested_school_id, &school_id)) {
+      return InvalidArgument("SCHOOL_ID_REQUIRED", "服务查询预警单位时必须指定学校编号（school_id）。",
+                             {{"field", "school_id"}});
+    }
+    return school_id;
+  }
+  if (!requested_school_id.empty()) {
+    return PermissionDenied("SCHOOL_ID_NOT_ALLOWED", "只能查询本人所在学校的预警信息，请不要指定学校编号（school_id）。");
+  }
   switch (caller.kind()) {
     case common::v1::PRINCIPAL_KIND_SCHOOL:
     case common::v1::PRINCIPAL_KIND_DEPARTMENT:
@@ -366,7 +377,7 @@ absl::Status Warnings::GetWarningMark(const RequestInfo& info, const v1::GetWarn
 
 absl::Status Warnings::LookupWarnings(const RequestInfo& info, const v1::LookupWarningsRequest& request,
                                       v1::LookupWarningsResponse* response) {
-  ASSIGN_OR_RETURN(int64_t own_school_id, LookupScope(info));
+  ASSIGN_OR_RETURN(int64_t own_school_id, LookupScope(info, request.school_id()));
   if (request.credit_codes_size() > kMaxLookupCodes) {
     return InvalidArgument("TOO_MANY_CREDIT_CODES",
                            absl::StrCat("一次最多查询 ", kMaxLookupCodes, " 个统一社会信用代码，本次为 ",

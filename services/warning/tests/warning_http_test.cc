@@ -441,6 +441,39 @@ TEST_F(WarningHttpTest, LookupRejectsEmployersAndAnonymous) {
   EXPECT_EQ(anonymous.status, 401) << anonymous.body;
 }
 
+TEST_F(WarningHttpTest, LookupBySigningServiceForSchool) {
+  const std::string code = CreditCode(2100);
+  CreateMark("420", code, "WARNING_CATEGORY_VIOLATION", "拖欠工资");
+  const std::string body =
+      absl::StrCat("{\"creditCodes\":[", JsonQuote(code), "],\"schoolId\":\"420\"}");
+
+  common::v1::IdentityClaims signing = PrincipalOfKind(common::v1::PRINCIPAL_KIND_SERVICE, "svc-signing");
+  signing.set_service_name("signing");
+  HttpResponse found = stack_->ClientFor(signing).Post("/v1/warnings:lookup", body);
+  ASSERT_EQ(found.status, 200) << found.body;
+  ASSERT_EQ(Warnings(found).size(), 1u) << found.body;
+  EXPECT_EQ(Field(Child(Warnings(found)[0], "ownSchoolMark"), "note"), "拖欠工资");
+
+  // Another school's staff learn nothing of school 420's mark through the service's view.
+  HttpResponse other_school = stack_->ClientFor(signing).Post(
+      "/v1/warnings:lookup", absl::StrCat("{\"creditCodes\":[", JsonQuote(code), "],\"schoolId\":\"421\"}"));
+  ASSERT_EQ(other_school.status, 200) << other_school.body;
+  EXPECT_EQ(Warnings(other_school).size(), 0u) << other_school.body;
+
+  HttpResponse missing_school = stack_->ClientFor(signing).Post("/v1/warnings:lookup", LookupBody({code}));
+  EXPECT_EQ(missing_school.status, 400) << missing_school.body;
+  EXPECT_EQ(missing_school.String("reason"), "SCHOOL_ID_REQUIRED");
+
+  common::v1::IdentityClaims other_service = PrincipalOfKind(common::v1::PRINCIPAL_KIND_SERVICE, "svc-sync");
+  other_service.set_service_name("sync");
+  HttpResponse not_signing = stack_->ClientFor(other_service).Post("/v1/warnings:lookup", body);
+  EXPECT_EQ(not_signing.status, 403) << not_signing.body;
+
+  HttpResponse user_with_school = stack_->ClientFor(SchoolUser("421", "s421")).Post("/v1/warnings:lookup", body);
+  EXPECT_EQ(user_with_school.status, 403) << user_with_school.body;
+  EXPECT_EQ(user_with_school.String("reason"), "SCHOOL_ID_NOT_ALLOWED");
+}
+
 TEST_F(WarningHttpTest, ConcurrentMarksKeepCountExact) {
   const std::string code = CreditCode(9000);
   constexpr int kSchools = 8;
