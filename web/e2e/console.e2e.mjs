@@ -2,8 +2,11 @@
 // running stack with the demo school and its roster of class 2022 loaded.
 //
 //   node web/e2e/console.e2e.mjs --base-url=http://127.0.0.1:PORT --artifacts=DIR \
-//       --password=PASSWORD --graduates=6338 [--class-year=2022] [--max-jump-ms=3000]
+//       --password=PASSWORD --graduates=6338 --school-code=CODE --restorable-name=NAME \
+//       --second-id-number=ID --second-name=NAME [--class-year=2022] [--max-jump-ms=3000]
 //
+// The driver (console_e2e_test.py) has removed the graduate NAME of 计算机学院 from the EMS and
+// sent it again; this script removes the second one itself.
 // Prints one "ok"/"FAILED" line per check, the jump timing, and exits non-zero on the first
 // failed check. Screenshots of the main pages go to DIR.
 import { mkdirSync } from 'node:fs'
@@ -117,6 +120,23 @@ async function schoolAdminChecks(browser) {
   check(menu.includes('预警单位管理'), 'school users see 预警单位管理')
   check(page.url().endsWith('/employment'), 'the employment module opens on its home page')
 
+  // The driver removed one graduate from the EMS and sent it again, so 失效信息管理 lists it
+  // with an automatic restore due. Restoring it here brings the roster back to its full size.
+  await openMenu(page, '失效信息管理')
+  await page.waitForURL(/\/employment\/invalidated$/)
+  await tableSettled(page)
+  const names = await columnValues(page, 2)
+  check(names.length === 1 && names[0] === args['restorable-name'], '失效信息管理 lists the removed graduate', names.join(','))
+  await screenshot(page, 'invalidated')
+  await page.locator('[data-test=restore]:visible').first().click()
+  const confirm = page.locator('.el-message-box', { hasText: '恢复网签数据' })
+  await confirm.waitFor({ timeout: WAIT_MS })
+  check((await confirm.innerText()).includes(args['restorable-name']), 'the restore asks for confirmation with the name')
+  await confirm.locator('button', { hasText: '确定恢复' }).click()
+  await page.locator('.el-message--success', { hasText: '已恢复毕业生' }).waitFor({ timeout: WAIT_MS })
+  await page.waitForFunction(() => document.querySelectorAll('[data-test=graduate-table] .el-table__body-wrapper tbody tr').length === 0, null, { timeout: WAIT_MS })
+  check(true, 'the restored graduate leaves 失效信息管理')
+
   await openMenu(page, '学生名单管理')
   await page.waitForURL(/\/employment\/roster$/)
   await page.waitForFunction((n) => document.querySelector('.el-pagination__total')?.innerText.replace(/\s+/g, ' ').includes(`共 ${n} 条`), graduateCount, { timeout: WAIT_MS })
@@ -187,11 +207,6 @@ async function schoolAdminChecks(browser) {
   await screenshot(page, 'roster-detail')
   await drawer.locator('.el-drawer__close-btn').click()
 
-  await openMenu(page, '失效信息管理')
-  await page.waitForURL(/\/employment\/invalidated$/)
-  await tableSettled(page)
-  await screenshot(page, 'invalidated')
-
   await openMenu(page, '数据统计')
   await page.locator('[data-test=department-chart] canvas').waitFor({ timeout: WAIT_MS })
   await page.waitForFunction(() => document.querySelectorAll('[data-test=statistics-table] tbody tr').length > 0, null, { timeout: WAIT_MS })
@@ -237,9 +252,27 @@ async function departmentUserChecks(browser, departmentTotal) {
   check(await page.locator('.filters .el-select').first().locator('.is-disabled').count() > 0, 'the department filter is fixed')
   await screenshot(page, 'roster-department')
 
+  // A second graduate of the department leaves the EMS roster (the simulator's control API
+  // needs no login). The read-only department user sees it in 失效信息管理 without 恢复.
+  const removal = await fetch(
+    `${baseUrl}/v1/ems-simulator/schools/${args['school-code']}/graduates/${args['second-id-number']}:remove`,
+    { method: 'POST' },
+  )
+  check(removal.ok, 'the EMS simulator removes a second graduate', String(removal.status))
   await openMenu(page, '失效信息管理')
-  await tableSettled(page)
-  check(await page.locator('[data-test=restore]').count() === 0, 'read-only users get no restore button')
+  await page.waitForURL(/\/employment\/invalidated$/)
+  const deadline = Date.now() + WAIT_MS
+  let invalidated = []
+  while (Date.now() < deadline) {
+    await page.locator('[data-test=search]').click()
+    await tableSettled(page)
+    invalidated = await columnValues(page, 2)
+    if (invalidated.length > 0) break
+    await page.waitForTimeout(300)
+  }
+  check(invalidated.length === 1 && invalidated[0] === args['second-name'], 'the department user sees the invalidated graduate', invalidated.join(','))
+  check(await page.locator('[data-test=restore]:visible').count() === 0, 'read-only users get no restore button')
+  await screenshot(page, 'invalidated-department')
 
   await page.goto(`${baseUrl}/employment/warnings`)
   await page.waitForURL(/\/employment$/, { timeout: WAIT_MS })

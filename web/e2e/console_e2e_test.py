@@ -17,13 +17,17 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 
 SOURCE_DIR = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(SOURCE_DIR / "tools" / "demo"))
 import load_demo  # noqa: E402  (imported after the path change on purpose)
+import load_roster  # noqa: E402
 from load_demo_test import wait_for_port_file  # noqa: E402
 
 GRADUATE_COUNT = 6338
+# The department of the read-only department account dept_jisuanji of load_demo.py.
+E2E_DEPARTMENT = "计算机学院"
 # The demo roster is one XLSX file of 1.4 MB, 1.9 MB in base64, so the gateway needs the limit
 # that scripts/run sets.
 MAX_BODY_BYTES = 4 << 20
@@ -169,6 +173,52 @@ def run_tool(arguments, timeout_seconds):
     return json.loads(result.stdout)
 
 
+def wait_for(description, probe, timeout_seconds=60):
+    """Poll `probe` until it returns a true value and return that value; raise after the timeout."""
+    deadline = time.monotonic() + timeout_seconds
+    while time.monotonic() < deadline:
+        value = probe()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise RuntimeError(f"timed out after {timeout_seconds} s waiting until {description}")
+
+
+def invalidated_graduates(session, school_id, department):
+    query = f"state=GRADUATE_STATE_INVALIDATED&department={urllib.parse.quote(department)}"
+    path = f"/v1/schools/{school_id}/classes/{load_roster.CLASS_YEAR}/graduates?{query}"
+    return session.request("GET", path).get("graduates", [])
+
+
+def prepare_restorable_graduate(base_url, roster_file):
+    """Remove one graduate of 计算机学院 from the EMS and send it again, as a school does.
+
+    Sync then lists the graduate in 失效信息管理 with an automatic restore due in an hour
+    (--restore_delay), so the console's 恢复 button can restore it at once. Returns the roster
+    record of that graduate and of a second one of the same department, which the browser test
+    removes later.
+    """
+    records = load_roster.read_roster_records(pathlib.Path(roster_file).read_bytes())
+    computing = [record for record in records if record.get("所在院系") == E2E_DEPARTMENT]
+    restorable, second = computing[0], computing[1]
+    school_code = load_demo.SCHOOL["code"]
+
+    admin = load_demo.Session(base_url)
+    school_id = admin.login("school_admin", load_demo.DEMO_PASSWORD)["schoolId"]
+    id_number = restorable["身份证号"]
+    admin.request("POST", f"/v1/ems-simulator/schools/{school_code}/graduates/{id_number}:remove")
+    wait_for(
+        "sync lists the removed graduate as invalidated",
+        lambda: invalidated_graduates(admin, school_id, E2E_DEPARTMENT),
+    )
+    admin.request("POST", f"/v1/ems-simulator/schools/{school_code}/graduates/{id_number}:readd")
+    wait_for(
+        "sync schedules the restore of the graduate sent again",
+        lambda: any(g.get("restoreDueAt") for g in invalidated_graduates(admin, school_id, E2E_DEPARTMENT)),
+    )
+    return restorable, second
+
+
 def main():
     for variable in ("QUXIANG_BUILD_DIR", "MYSQL_HOST"):
         if not os.environ.get(variable):
@@ -217,6 +267,7 @@ def main():
         if listed != GRADUATE_COUNT:
             print(f"the demo roster has {listed} graduates, expected {GRADUATE_COUNT}")
             return 1
+        restorable, second = prepare_restorable_graduate(stack.base_url, roster["roster"]["file"])
         print(f"stack and demo data ready after {time.monotonic() - started:.1f} s at {stack.base_url}", flush=True)
 
         browser = subprocess.run(
@@ -227,6 +278,10 @@ def main():
                 f"--artifacts={artifacts}",
                 f"--password={load_demo.DEMO_PASSWORD}",
                 f"--graduates={GRADUATE_COUNT}",
+                f"--school-code={load_demo.SCHOOL['code']}",
+                f"--restorable-name={restorable['姓名']}",
+                f"--second-id-number={second['身份证号']}",
+                f"--second-name={second['姓名']}",
             ],
             cwd=SOURCE_DIR / "web",
             timeout=BROWSER_TIMEOUT_SECONDS,
