@@ -9,6 +9,7 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -189,7 +190,7 @@ TEST_F(AgreementRendererTest, TwoPartyAgreementNamesAttestingSchool) {
 
 TEST_F(AgreementRendererTest, QrCodeDecodesToVerificationLink) {
   AgreementDocument longest = MakeDocument();
-  // The longest link the checks accept: a 200-byte URL and a 64-character number.
+  // A link of the maximum length the checks accept: a 200-byte URL and a 64-character number.
   longest.verification_url = "https://qx.example.cn/" + std::string(178, 'v');
   longest.agreement_number = std::string(64, 'Q');
   absl::StatusOr<VerificationKey> key = VerificationKey::Create(kKey);
@@ -233,6 +234,22 @@ TEST_F(AgreementRendererTest, LongTermsFlowOntoMorePages) {
   const std::string footer = absl::StrCat("第", pages, "页共", pages, "页");
   EXPECT_TRUE(absl::StrContains(WithoutSpaces(text), footer)) << text;
   EXPECT_TRUE(absl::StrContains(text, "协议验证")) << text;
+}
+
+TEST_F(AgreementRendererTest, RendersFromSeveralThreads) {
+  const AgreementDocument document = MakeDocument();
+  std::vector<absl::StatusOr<std::string>> results(4);
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < results.size(); ++i) {
+    threads.emplace_back([&results, &document, i] { results[i] = renderer_->Render(document); });
+  }
+  for (std::thread& thread : threads) thread.join();
+
+  for (const absl::StatusOr<std::string>& pdf : results) {
+    ASSERT_TRUE(pdf.ok()) << pdf.status();
+    EXPECT_TRUE(absl::StartsWith(*pdf, "%PDF-"));
+    EXPECT_TRUE(absl::StrContains(ExtractText(*pdf), kGraduateName));
+  }
 }
 
 TEST_F(AgreementRendererTest, CharacterOutsideFontIsRejected) {
