@@ -5,7 +5,9 @@
 #define QUXIANG_SERVICES_SIGNING_FLOW_PEERS_H_
 
 #include <cstdint>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -64,6 +66,11 @@ class FlowPeers {
   virtual absl::Status CommitDestination(absl::Time deadline, const LedgerCall& call,
                                          const ems::v1::Destination& destination) = 0;
   virtual absl::Status VoidDestination(absl::Time deadline, const LedgerCall& call) = 0;
+
+  // The credit codes among `credit_codes` that carry a warning the staff and graduates of
+  // `school_id` see (warning LookupWarnings, one call for up to 500 codes).
+  virtual absl::StatusOr<std::set<std::string>> WarnedEmployers(absl::Time deadline, int64_t school_id,
+                                                                const std::vector<std::string>& credit_codes) = 0;
 };
 
 }  // namespace quxiang::signing

@@ -28,10 +28,12 @@ std::shared_ptr<grpc::Channel> CreateRoundRobinChannel(const std::string& target
 }
 
 GrpcSchoolDirectory::GrpcSchoolDirectory(std::shared_ptr<grpc::Channel> accounts_channel,
-                                         std::shared_ptr<grpc::Channel> sync_channel, std::string service_secret,
+                                         std::shared_ptr<grpc::Channel> sync_channel,
+                                         std::shared_ptr<grpc::Channel> warning_channel, std::string service_secret,
                                          const Clock& clock)
     : accounts_(accounts::v1::AccountsService::NewStub(std::move(accounts_channel))),
       sync_(sync::v1::SyncService::NewStub(std::move(sync_channel))),
+      warning_(warning::v1::WarningService::NewStub(std::move(warning_channel))),
       tokens_(
           [this, secret = std::move(service_secret)](absl::Time deadline) -> absl::StatusOr<identity::IssuedToken> {
             grpc::ClientContext context;
@@ -243,6 +245,21 @@ absl::Status GrpcSchoolDirectory::VoidDestination(absl::Time deadline, const Led
   sync::v1::LedgerEntry entry;
   return CallWithToken(deadline,
                        [&](grpc::ClientContext& context) { return sync_->VoidDestination(&context, request, &entry); });
+}
+
+absl::StatusOr<std::set<std::string>> GrpcSchoolDirectory::WarnedEmployers(
+    absl::Time deadline, int64_t school_id, const std::vector<std::string>& credit_codes) {
+  std::set<std::string> warned;
+  if (credit_codes.empty()) return warned;
+  warning::v1::LookupWarningsRequest request;
+  request.set_school_id(std::to_string(school_id));
+  for (const std::string& code : credit_codes) request.add_credit_codes(code);
+  warning::v1::LookupWarningsResponse response;
+  absl::Status status = CallWithToken(
+      deadline, [&](grpc::ClientContext& context) { return warning_->LookupWarnings(&context, request, &response); });
+  if (!status.ok()) return status;
+  for (const warning::v1::EmployerWarning& entry : response.warnings()) warned.insert(entry.credit_code());
+  return warned;
 }
 
 }  // namespace quxiang::signing

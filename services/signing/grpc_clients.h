@@ -1,4 +1,5 @@
-// The gRPC implementation of SchoolDirectory: calls accounts and sync as the SERVICE principal
+// The gRPC implementation of SchoolDirectory and FlowPeers: calls accounts, sync and warning as
+// the SERVICE principal
 // "signing", with a token from accounts' IssueServiceToken.
 #ifndef QUXIANG_SERVICES_SIGNING_GRPC_CLIENTS_H_
 #define QUXIANG_SERVICES_SIGNING_GRPC_CLIENTS_H_
@@ -13,6 +14,7 @@
 #include "libs/identity/service_token_source.h"
 #include "quxiang/accounts/v1/accounts.grpc.pb.h"
 #include "quxiang/sync/v1/sync.grpc.pb.h"
+#include "quxiang/warning/v1/warning.grpc.pb.h"
 #include "services/signing/flow_peers.h"
 #include "services/signing/school_directory.h"
 
@@ -30,7 +32,7 @@ std::shared_ptr<grpc::Channel> CreateRoundRobinChannel(const std::string& target
 class GrpcSchoolDirectory final : public SchoolDirectory, public FlowPeers {
  public:
   GrpcSchoolDirectory(std::shared_ptr<grpc::Channel> accounts_channel, std::shared_ptr<grpc::Channel> sync_channel,
-                      std::string service_secret, const Clock& clock);
+                      std::shared_ptr<grpc::Channel> warning_channel, std::string service_secret, const Clock& clock);
 
   absl::StatusOr<accounts::v1::AgreementType> AgreementType(absl::Time deadline, int64_t school_id) override;
   absl::StatusOr<std::vector<std::string>> DepartmentsWithGraduates(absl::Time deadline, int64_t school_id,
@@ -49,6 +51,8 @@ class GrpcSchoolDirectory final : public SchoolDirectory, public FlowPeers {
   absl::Status CommitDestination(absl::Time deadline, const LedgerCall& call,
                                  const ems::v1::Destination& destination) override;
   absl::Status VoidDestination(absl::Time deadline, const LedgerCall& call) override;
+  absl::StatusOr<std::set<std::string>> WarnedEmployers(absl::Time deadline, int64_t school_id,
+                                                        const std::vector<std::string>& credit_codes) override;
 
  private:
   // Runs `call` with the service token. When the callee rejects the token (UNAUTHENTICATED, for
@@ -57,6 +61,7 @@ class GrpcSchoolDirectory final : public SchoolDirectory, public FlowPeers {
 
   std::unique_ptr<accounts::v1::AccountsService::Stub> accounts_;
   std::unique_ptr<sync::v1::SyncService::Stub> sync_;
+  std::unique_ptr<warning::v1::WarningService::Stub> warning_;
   identity::ServiceTokenSource tokens_;
 };
 

@@ -21,6 +21,7 @@
 
 ABSL_FLAG(std::string, accounts_address, "", "host:port of the accounts service; required.");
 ABSL_FLAG(std::string, sync_address, "", "host:port of the sync service; required.");
+ABSL_FLAG(std::string, warning_address, "", "host:port of the warning service; required.");
 ABSL_FLAG(std::string, service_secret_file, "",
           "File holding this service's secret for IssueServiceToken (its first line); required.");
 
@@ -49,8 +50,9 @@ int main(int argc, char** argv) {
   quxiang::config::ParseFlagsAndEnvironment(argc, argv, "signing: signing settings and online signing");
   quxiang::logging::Init("signing");
 
-  if (absl::GetFlag(FLAGS_accounts_address).empty() || absl::GetFlag(FLAGS_sync_address).empty()) {
-    spdlog::critical("--accounts_address and --sync_address are required");
+  if (absl::GetFlag(FLAGS_accounts_address).empty() || absl::GetFlag(FLAGS_sync_address).empty() ||
+      absl::GetFlag(FLAGS_warning_address).empty()) {
+    spdlog::critical("--accounts_address, --sync_address and --warning_address are required");
     return 1;
   }
   auto secret = ReadSecret(absl::GetFlag(FLAGS_service_secret_file));
@@ -70,7 +72,8 @@ int main(int argc, char** argv) {
 
   quxiang::signing::GrpcSchoolDirectory directory(
       quxiang::signing::CreateRoundRobinChannel(absl::GetFlag(FLAGS_accounts_address)),
-      quxiang::signing::CreateRoundRobinChannel(absl::GetFlag(FLAGS_sync_address)), *secret,
+      quxiang::signing::CreateRoundRobinChannel(absl::GetFlag(FLAGS_sync_address)),
+      quxiang::signing::CreateRoundRobinChannel(absl::GetFlag(FLAGS_warning_address)), *secret,
       quxiang::Clock::Real());
   quxiang::signing::Settings settings(**pool, directory, quxiang::Clock::Real());
 

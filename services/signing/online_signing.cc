@@ -1,6 +1,7 @@
 #include "services/signing/online_signing.h"
 
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -354,6 +355,19 @@ LedgerCall LedgerCallFor(const SigningRecord& r, absl::string_view step, int64_t
   return call;
 }
 
+// Sets employer_warned on `signings`, all shown to staff or graduates of `school_id`, with one
+// call to the warning service.
+absl::Status MarkWarnedEmployers(FlowPeers& peers, absl::Time deadline, int64_t school_id,
+                                 google::protobuf::RepeatedPtrField<v1::OnlineSigning>* signings) {
+  std::vector<std::string> codes;
+  for (const v1::OnlineSigning& signing : *signings) {
+    if (!signing.employer_credit_code().empty()) codes.push_back(signing.employer_credit_code());
+  }
+  ASSIGN_OR_RETURN(std::set<std::string> warned, peers.WarnedEmployers(deadline, school_id, codes));
+  for (v1::OnlineSigning& signing : *signings) signing.set_employer_warned(warned.count(signing.employer_credit_code()) > 0);
+  return absl::OkStatus();
+}
+
 absl::Status InsertStaffAudit(db::Session& s, const RequestInfo& info, const SigningRecord& before,
                               const v1::OnlineSigning& after, const std::string& action,
                               const std::string& request_id, absl::Time now,
@@ -594,7 +608,7 @@ absl::Status OnlineSigning::ListGraduateInvitations(const RequestInfo& info,
     return PermissionDenied("OWN_RECORD_ONLY", "毕业生只能查看本人收到的签约邀请。");
   }
   const absl::Time now = clock_.Now();
-  return pool_.Run(info.deadline, [&](db::Session& s) -> absl::Status {
+  RETURN_IF_ERROR(pool_.Run(info.deadline, [&](db::Session& s) -> absl::Status {
     ASSIGN_OR_RETURN(auto rows, s.Query(absl::StrCat("SELECT ", kColumns,
                                                      " FROM online_signings WHERE graduate_id = ? ORDER BY id DESC"),
                                         {graduate_id}));
@@ -616,7 +630,10 @@ absl::Status OnlineSigning::ListGraduateInvitations(const RequestInfo& info,
     response->set_page(1);
     response->set_page_size(response->signings_size());
     return absl::OkStatus();
-  });
+  }));
+  int64_t school_id = 0;
+  ParseId(request.school_id(), &school_id);
+  return MarkWarnedEmployers(peers_, info.deadline, school_id, response->mutable_signings());
 }
 
 absl::Status OnlineSigning::AcceptInvitation(const RequestInfo& info, const v1::InvitationActionRequest& request,
@@ -781,7 +798,7 @@ absl::Status OnlineSigning::ListOnlineSignings(const RequestInfo& info, const v1
     params.push_back(LikePrefix(request.query()));
   }
 
-  return pool_.Run(info.deadline, [&](db::Session& s) -> absl::Status {
+  RETURN_IF_ERROR(pool_.Run(info.deadline, [&](db::Session& s) -> absl::Status {
     ASSIGN_OR_RETURN(auto count, s.QueryOne(absl::StrCat("SELECT COUNT(*) FROM online_signings WHERE ", where), params));
     std::vector<db::Param> page_params = params;
     page_params.push_back(static_cast<int64_t>(page_size));
@@ -797,14 +814,15 @@ absl::Status OnlineSigning::ListOnlineSignings(const RequestInfo& info, const v1
     response->set_page(page);
     response->set_page_size(page_size);
     return absl::OkStatus();
-  });
+  }));
+  return MarkWarnedEmployers(peers_, info.deadline, scope.school_id, response->mutable_signings());
 }
 
 absl::Status OnlineSigning::GetOnlineSigning(const RequestInfo& info, const v1::GetOnlineSigningRequest& request,
                                              v1::OnlineSigning* response) {
   ASSIGN_OR_RETURN(StaffScope scope, AuthorizeStaff(info, request.school_id(), common::v1::ACCESS_READ_ONLY));
   const absl::Time now = clock_.Now();
-  return pool_.Run(info.deadline, [&](db::Session& s) -> absl::Status {
+  RETURN_IF_ERROR(pool_.Run(info.deadline, [&](db::Session& s) -> absl::Status {
     ASSIGN_OR_RETURN(SigningRecord record, FindInScope(s, scope, request.invitation_id()));
     const review::AgreementType agreement_type = DisplayAgreementType(s, record.school_id, record.class_year);
     *response = ToProto(record, now, agreement_type);
@@ -821,7 +839,12 @@ absl::Status OnlineSigning::GetOnlineSigning(const RequestInfo& info, const v1::
       *step->mutable_occurred_at() = ToTimestamp(entry.occurred_at);
     }
     return absl::OkStatus();
-  });
+  }));
+  if (response->employer_credit_code().empty()) return absl::OkStatus();
+  ASSIGN_OR_RETURN(std::set<std::string> warned,
+                   peers_.WarnedEmployers(info.deadline, scope.school_id, {response->employer_credit_code()}));
+  response->set_employer_warned(warned.count(response->employer_credit_code()) > 0);
+  return absl::OkStatus();
 }
 
 namespace {

@@ -207,6 +207,28 @@ TEST_F(OnlineSigningHttpTest, HappyPathReachesEms) {
   ASSERT_EQ(Signings(pending).size(), 1u);
   EXPECT_EQ(Field(Signings(pending)[0], "id"), invitation.String("id"));
 
+  EXPECT_EQ(Field(Signings(pending)[0], "employerWarned"), "false") << pending.body;
+
+  // Once the school warns about the employer, the review list and the graduate's list show it.
+  stack_->MarkEmployerWarned(school.id, "91110000600037341L");
+  HttpResponse warned = Staff(school.id).Get(absl::StrCat("/v1/schools/", school.id, "/onlineSignings"));
+  ASSERT_EQ(Signings(warned).size(), 1u) << warned.body;
+  EXPECT_EQ(Field(Signings(warned)[0], "employerWarned"), "true") << warned.body;
+  HttpResponse warned_graduate = Graduate(school.id, invitation.String("graduateId"))
+                                     .Get(absl::StrCat("/v1/schools/", school.id, "/graduates/",
+                                                       invitation.String("graduateId"), "/invitations"));
+  ASSERT_EQ(Signings(warned_graduate).size(), 1u) << warned_graduate.body;
+  EXPECT_EQ(Field(Signings(warned_graduate)[0], "employerWarned"), "true") << warned_graduate.body;
+  // Another school's graduate does not see this school's own mark.
+  School other = NewSchool(11, "REVIEW_MODE_SCHOOL_ONLY");
+  HttpResponse other_invitation = Invite(*employer_a_, other.id, StudentNumber(11, 1));
+  ASSERT_EQ(other_invitation.status, 200) << other_invitation.body;
+  HttpResponse other_graduate = Graduate(other.id, other_invitation.String("graduateId"))
+                                    .Get(absl::StrCat("/v1/schools/", other.id, "/graduates/",
+                                                      other_invitation.String("graduateId"), "/invitations"));
+  ASSERT_EQ(Signings(other_graduate).size(), 1u) << other_graduate.body;
+  EXPECT_EQ(Field(Signings(other_graduate)[0], "employerWarned"), "false") << other_graduate.body;
+
   HttpResponse approved = Review(Staff(school.id), accepted, "REVIEW_DECISION_APPROVE");
   ASSERT_EQ(approved.status, 200) << approved.body;
   EXPECT_EQ(approved.String("state"), "ONLINE_SIGNING_STATE_SIGNED");

@@ -14,6 +14,7 @@
 #include "services/accounts/migrations.h"
 #include "services/signing/migrations.h"
 #include "services/sync/migrations.h"
+#include "services/warning/migrations.h"
 
 namespace quxiang::signing::testing {
 namespace {
@@ -138,10 +139,12 @@ SigningStack::~SigningStack() {
     gateway_->Signal(SIGTERM);
     gateway_->WaitExit(absl::Seconds(10));
   }
-  for (grpc::Server* server : {server_.get(), sync_server_.get(), accounts_server_.get(), ems_server_.get()}) {
+  for (grpc::Server* server :
+       {server_.get(), warning_server_.get(), sync_server_.get(), accounts_server_.get(), ems_server_.get()}) {
     if (server != nullptr) server->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(2)));
   }
   runtime_.reset();
+  warning_runtime_.reset();
   sync_runtime_.reset();
   accounts_runtime_.reset();
   ems_runtime_.reset();
@@ -152,13 +155,18 @@ std::unique_ptr<SigningStack> SigningStack::Start(const std::string& name, std::
   stack->database_ = quxiang::testing::TestDatabase::Create(name);
   stack->accounts_database_ = quxiang::testing::TestDatabase::Create(name + "_accounts");
   stack->sync_database_ = quxiang::testing::TestDatabase::Create(name + "_sync");
-  if (!stack->database_ || !stack->accounts_database_ || !stack->sync_database_) {
+  stack->warning_database_ = quxiang::testing::TestDatabase::Create(name + "_warning");
+  if (!stack->database_ || !stack->accounts_database_ || !stack->sync_database_ || !stack->warning_database_) {
     *skip_reason = "MYSQL_HOST is not set; scripts/test starts a database";
     return nullptr;
   }
   auto pool = db::Pool::Create(stack->database_->options());
   auto accounts_pool = db::Pool::Create(stack->accounts_database_->options());
   auto sync_pool = db::Pool::Create(stack->sync_database_->options());
+  auto warning_pool = db::Pool::Create(stack->warning_database_->options());
+  EXPECT_TRUE(warning_pool.ok()) << warning_pool.status();
+  if (!warning_pool.ok()) return nullptr;
+  stack->warning_pool_ = *std::move(warning_pool);
   EXPECT_TRUE(pool.ok()) << pool.status();
   EXPECT_TRUE(accounts_pool.ok()) << accounts_pool.status();
   EXPECT_TRUE(sync_pool.ok()) << sync_pool.status();
@@ -168,7 +176,8 @@ std::unique_ptr<SigningStack> SigningStack::Start(const std::string& name, std::
   stack->sync_pool_ = *std::move(sync_pool);
   for (auto [pool_ptr, migrations] : {std::make_pair(stack->pool_.get(), &SigningMigrations()),
                                       std::make_pair(stack->accounts_pool_.get(), &accounts::Migrations()),
-                                      std::make_pair(stack->sync_pool_.get(), &sync::Migrations())}) {
+                                      std::make_pair(stack->sync_pool_.get(), &sync::Migrations()),
+                                      std::make_pair(stack->warning_pool_.get(), &warning::Migrations())}) {
     absl::Status migrated = db::ApplyMigrations(*pool_ptr, *migrations);
     EXPECT_TRUE(migrated.ok()) << migrated;
     if (!migrated.ok()) return nullptr;
@@ -238,10 +247,21 @@ std::unique_ptr<SigningStack> SigningStack::Start(const std::string& name, std::
   int sync_port = 0;
   stack->sync_server_ = StartServer(stack->sync_service_.get(), &sync_port);
 
+  // The warning service, for the warned-employer flags of online signing.
+  stack->warnings_ = std::make_unique<warning::Warnings>(*stack->warning_pool_, Clock::Real());
+  server::RuntimeOptions warning_runtime_options;
+  warning_runtime_options.worker_threads = 2;
+  warning_runtime_options.verifier = stack->verifier_.get();
+  stack->warning_runtime_ = std::make_unique<server::Runtime>(warning_runtime_options);
+  stack->warning_service_ = std::make_unique<warning::WarningGrpcService>(*stack->warnings_, *stack->warning_runtime_);
+  int warning_port = 0;
+  stack->warning_server_ = StartServer(stack->warning_service_.get(), &warning_port);
+
   // The signing service, over the same kind of channels as in production.
   stack->directory_ = std::make_unique<GrpcSchoolDirectory>(
       CreateRoundRobinChannel(absl::StrCat("127.0.0.1:", accounts_port)),
-      CreateRoundRobinChannel(absl::StrCat("127.0.0.1:", sync_port)), kSigningSecret, Clock::Real());
+      CreateRoundRobinChannel(absl::StrCat("127.0.0.1:", sync_port)),
+      CreateRoundRobinChannel(absl::StrCat("127.0.0.1:", warning_port)), kSigningSecret, Clock::Real());
   stack->settings_ = std::make_unique<Settings>(*stack->pool_, *stack->directory_, Clock::Real());
   server::RuntimeOptions runtime_options;
   runtime_options.worker_threads = 8;
@@ -421,6 +441,23 @@ std::string SigningStack::EmsDestinationCode(const std::string& school_code, con
     if (record.id_number() == id_number) return record.destination().destination_code();
   }
   return "";
+}
+
+void SigningStack::MarkEmployerWarned(const std::string& school_id, const std::string& credit_code) {
+  common::v1::IdentityClaims claims = SchoolUser(school_id, "warning-marker-" + school_id);
+  identity::Principal principal(claims);
+  warning::RequestInfo info;
+  info.principal = &principal;
+  info.method = "/quxiang.warning.v1.WarningService/CreateWarningMark";
+  info.deadline = absl::Now() + absl::Seconds(30);
+  warning::v1::CreateWarningMarkRequest request;
+  request.set_request_id(absl::StrCat("mark-", school_id, "-", credit_code));
+  request.set_school_id(school_id);
+  request.set_credit_code(credit_code);
+  request.set_category(warning::v1::WARNING_CATEGORY_VIOLATION);
+  warning::v1::WarningMark mark;
+  absl::Status status = warnings_->CreateWarningMark(info, request, &mark);
+  EXPECT_TRUE(status.ok()) << status;
 }
 
 }  // namespace quxiang::signing::testing

@@ -1,6 +1,6 @@
 // A fixture that runs the signing service in-process on a fresh database, behind a real gRPC
-// server on an unused loopback port and the real gateway binary. The accounts and sync services
-// run in-process too, each on its own database and gRPC server, and the EMS simulator feeds
+// server on an unused loopback port and the real gateway binary. The accounts, sync and warning
+// services run in-process too, each on its own database and gRPC server, and the EMS simulator feeds
 // sync's roster. Signing reaches accounts and sync over gRPC as the SERVICE principal "signing",
 // exactly as in production. Tests sign their own identity tokens with the fixture's key pair,
 // which accounts signs service tokens with too.
@@ -41,6 +41,8 @@
 #include "services/sync/reconciliation.h"
 #include "services/sync/roster_feed.h"
 #include "services/sync/statistics.h"
+#include "services/warning/grpc_service.h"
+#include "services/warning/warning.h"
 #include "tools/ems-simulator/grpc_service.h"
 #include "tools/ems-simulator/simulator.h"
 
@@ -129,6 +131,9 @@ class SigningStack {
   // it holds none.
   std::string EmsDestinationCode(const std::string& school_code, const std::string& id_number);
 
+  // Marks the employer with `credit_code` as warned (违规单位) by the school user of `school_id`.
+  void MarkEmployerWarned(const std::string& school_id, const std::string& credit_code);
+
   // The clock of the online signing flow.
   OffsetClock& clock() { return clock_; }
 
@@ -176,6 +181,13 @@ class SigningStack {
   std::unique_ptr<server::Runtime> sync_runtime_;
   std::unique_ptr<sync::SyncGrpcService> sync_service_;
   std::unique_ptr<grpc::Server> sync_server_;
+
+  std::optional<quxiang::testing::TestDatabase> warning_database_;
+  std::unique_ptr<db::Pool> warning_pool_;
+  std::unique_ptr<warning::Warnings> warnings_;
+  std::unique_ptr<server::Runtime> warning_runtime_;
+  std::unique_ptr<warning::WarningGrpcService> warning_service_;
+  std::unique_ptr<grpc::Server> warning_server_;
 
   std::unique_ptr<GrpcSchoolDirectory> directory_;
   std::unique_ptr<Settings> settings_;

@@ -44,7 +44,8 @@ class SigningProcessTest : public ::testing::Test {
     std::vector<std::string> flags = {"--port_file=" + folder_ + "/port", "--drain_delay_ms=1500",
                                       "--token_public_key_files=" + folder_ + "/public.pem",
                                       "--service_secret_file=" + folder_ + "/secret",
-                                      "--accounts_address=127.0.0.1:1", "--sync_address=127.0.0.1:1"};
+                                      "--accounts_address=127.0.0.1:1", "--sync_address=127.0.0.1:1",
+                                      "--warning_address=127.0.0.1:1"};
     for (auto& flag : extra_flags) flags.push_back(std::move(flag));
     process_ = std::make_unique<quxiang::testing::ChildProcess>(Binary(), flags, database_->Environment(),
                                                                 folder_ + "/signing.log");
@@ -138,10 +139,13 @@ TEST_F(SigningProcessTest, ReadsWithRealTokenAndReportsUnreachableAccounts) {
 
 TEST_F(SigningProcessTest, ExitsWithoutRequiredFlags) {
   const std::vector<std::vector<std::string>> kCases = {
-      {"--service_secret_file=" + folder_ + "/secret", "--sync_address=127.0.0.1:1"},
-      {"--service_secret_file=" + folder_ + "/secret", "--accounts_address=127.0.0.1:1"},
-      {"--service_secret_file=" + folder_ + "/missing", "--accounts_address=127.0.0.1:1",
+      {"--service_secret_file=" + folder_ + "/secret", "--sync_address=127.0.0.1:1", "--warning_address=127.0.0.1:1"},
+      {"--service_secret_file=" + folder_ + "/secret", "--accounts_address=127.0.0.1:1",
+       "--warning_address=127.0.0.1:1"},
+      {"--service_secret_file=" + folder_ + "/secret", "--accounts_address=127.0.0.1:1",
        "--sync_address=127.0.0.1:1"},
+      {"--service_secret_file=" + folder_ + "/missing", "--accounts_address=127.0.0.1:1",
+       "--sync_address=127.0.0.1:1", "--warning_address=127.0.0.1:1"},
   };
   int index = 0;
   for (const auto& flags : kCases) {
