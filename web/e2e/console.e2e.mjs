@@ -118,6 +118,7 @@ async function schoolAdminChecks(browser) {
   await enterEmploymentModule(page)
   const menu = await page.locator('[data-test=side-menu]').innerText()
   check(menu.includes('预警单位管理'), 'school users see 预警单位管理')
+  check(menu.includes('签约设置'), 'school users see 签约设置')
   check(page.url().endsWith('/employment'), 'the employment module opens on its home page')
 
   // The driver removed one graduate from the EMS and sent it again, so 失效信息管理 lists it
@@ -214,6 +215,8 @@ async function schoolAdminChecks(browser) {
   check(counts.reduce((a, b) => a + b, 0) === graduateCount, 'the statistics table adds up to the roster', String(counts))
   await screenshot(page, 'statistics')
 
+  await signingSettingsChecks(page, context)
+
   await openMenu(page, '预警单位管理')
   await page.waitForURL(/\/employment\/warnings$/)
   await page.locator('button', { hasText: '新增预警单位' }).waitFor({ timeout: WAIT_MS })
@@ -225,6 +228,53 @@ async function schoolAdminChecks(browser) {
   check(true, 'logout returns to the login page')
   await context.close()
   return departmentTotal
+}
+
+// Submits the class's signing settings, then changes them behind the page's back, so that the
+// page's next submission carries a stale etag and gets 409.
+async function signingSettingsChecks(page, context) {
+  await openMenu(page, '签约设置')
+  await page.waitForURL(/\/employment\/signing-settings$/)
+  const status = page.locator('[data-test=settings-status]')
+  await status.waitFor({ timeout: WAIT_MS })
+  check((await status.innerText()).includes('尚未提交'), '签约设置 starts as not submitted')
+  const form = page.locator('.form')
+  await form.getByLabel('全校经办人').fill('王晓燕')
+  await form.getByLabel('联系电话').fill('010-67410355')
+  await form.getByLabel('通信地址').fill('北京市海淀区京华路 1 号')
+  await form.getByLabel('邮政编码').fill('12345')
+  await page.locator('[data-test=save-settings]').click()
+  await page.locator('.el-form-item__error', { hasText: '邮政编码为 6 位数字' }).waitFor({ timeout: WAIT_MS })
+  check(true, 'an invalid postal code is rejected in the form')
+  await form.getByLabel('邮政编码').fill('100871')
+  await page.locator('[data-test=save-settings]').click()
+  await page.locator('.el-message--success', { hasText: '签约设置已提交' }).waitFor({ timeout: WAIT_MS })
+  await page.waitForFunction(() => document.querySelector('[data-test=settings-status]')?.innerText.includes('已提交'), null, { timeout: WAIT_MS })
+  check(true, 'a school user submits the signing settings')
+  await screenshot(page, 'signing-settings')
+
+  const schoolId = await page.evaluate(async () => (await (await fetch('/v1/users/me')).json()).schoolId)
+  const settingsPath = `${baseUrl}/v1/schools/${schoolId}/classes/${classYear}/signingSettings`
+  const current = await (await page.request.get(settingsPath)).json()
+  const csrf = (await context.cookies()).find((cookie) => cookie.name === 'qx_csrf')?.value
+  const body = {
+    requestId: `e2e-settings-${Date.now()}`,
+    etag: current.etag,
+    onlineSigningEnabled: current.onlineSigningEnabled,
+    paperRegistrationEnabled: current.paperRegistrationEnabled,
+    destinationRegistrationEnabled: current.destinationRegistrationEnabled,
+    reviewMode: current.reviewMode,
+    maxTerminationApplications: 7,
+    handlerScope: current.handlerScope,
+    schoolHandler: current.schoolHandler,
+  }
+  const change = await page.request.put(settingsPath, { data: body, headers: { 'X-CSRF-Token': csrf } })
+  check(change.ok(), 'another session changes the settings', String(change.status()))
+  await page.locator('[data-test=save-settings]').click()
+  await page.locator('.el-message--warning', { hasText: '该记录已被他人处理，请刷新' }).waitFor({ timeout: WAIT_MS })
+  check(true, 'a stale submission shows 该记录已被他人处理，请刷新')
+  await page.waitForFunction(() => document.querySelector('.el-input-number input')?.value === '7', null, { timeout: WAIT_MS })
+  check(true, 'the page reloads the settings after the conflict')
 }
 
 async function departmentUserChecks(browser, departmentTotal) {

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """End-to-end test of the web console in a real browser against the real stack.
 
-Starts ems-simulator, accounts, warning, sync and the gateway (serving web/dist) from
+Starts ems-simulator, accounts, warning, sync, signing and the gateway (serving web/dist) from
 QUXIANG_BUILD_DIR on free loopback ports, with fresh databases on the MariaDB or MySQL server
 named by MYSQL_HOST, MYSQL_PORT, MYSQL_USER and MYSQL_PASSWORD (scripts/test exports them).
 Loads the demo school with tools/demo/load_demo.py and its 6,338-graduate roster of class 2022
@@ -31,7 +31,10 @@ E2E_DEPARTMENT = "计算机学院"
 # The demo roster is one XLSX file of 1.4 MB, 1.9 MB in base64, so the gateway needs the limit
 # that scripts/run sets.
 MAX_BODY_BYTES = 4 << 20
-SERVICE_SECRET = "console-e2e-sync-secret-0123456789abcdef"
+SERVICE_SECRETS = {
+    "sync": "console-e2e-sync-secret-0123456789abcdef",
+    "signing": "console-e2e-signing-secret-0123456789abcdef",
+}
 LOADER_TIMEOUT_SECONDS = 180
 BROWSER_TIMEOUT_SECONDS = 240
 
@@ -46,7 +49,7 @@ class Stack:
         self.log_files = []
         suffix = f"{os.getpid()}_{int(time.time())}"
         self.databases = {
-            name: f"quxiang_console_e2e_{name}_{suffix}" for name in ("accounts", "warning", "sync")
+            name: f"quxiang_console_e2e_{name}_{suffix}" for name in ("accounts", "warning", "sync", "signing")
         }
 
     def write_keys(self):
@@ -58,11 +61,14 @@ class Stack:
         )
         self.operator_password_file = self.work_dir / "operator-password"
         self.operator_password_file.write_text("Op-Console-2024x")
-        (self.work_dir / "sync-secret").write_text(SERVICE_SECRET + "\n")
-        digest = subprocess.run(
-            ["sha256sum"], input=SERVICE_SECRET.encode(), capture_output=True, check=True
-        ).stdout.split()[0].decode()
-        (self.work_dir / "service-secrets").write_text(f"sync:{digest}\n")
+        digests = []
+        for name, secret in SERVICE_SECRETS.items():
+            (self.work_dir / f"{name}-secret").write_text(secret + "\n")
+            digest = subprocess.run(
+                ["sha256sum"], input=secret.encode(), capture_output=True, check=True
+            ).stdout.split()[0].decode()
+            digests.append(f"{name}:{digest}\n")
+        (self.work_dir / "service-secrets").write_text("".join(digests))
         (self.work_dir / "graduate-identity-key").write_text("console-e2e-graduate-identity-key-0123456789\n")
 
     def start_process(self, name, arguments):
@@ -105,9 +111,23 @@ class Stack:
             "--roster_poll_interval=100ms",
             "--relay_interval=100ms",
         )
+        signing_flags = [
+            f"--mysql_database={self.databases['signing']}",
+            f"--accounts_address=127.0.0.1:{accounts_port}",
+            f"--sync_address=127.0.0.1:{sync_port}",
+            f"--service_secret_file={self.work_dir / 'signing-secret'}",
+        ]
+        # Newer signing binaries look up warned employers and need the warning service's address.
+        signing_help = subprocess.run(
+            [str(self.build_dir / "services/signing/signing"), "--helpfull"], capture_output=True, text=True, check=False
+        )
+        if "warning_address" in signing_help.stdout + signing_help.stderr:
+            signing_flags.append(f"--warning_address=127.0.0.1:{warning_port}")
+        signing_port = self.service("signing", *signing_flags)
         backends = ",".join(
             [
                 f"quxiang.accounts.v1.AccountsService=127.0.0.1:{accounts_port}",
+                f"quxiang.signing.v1.SigningService=127.0.0.1:{signing_port}",
                 f"quxiang.warning.v1.WarningService=127.0.0.1:{warning_port}",
                 f"quxiang.sync.v1.SyncService=127.0.0.1:{sync_port}",
                 f"quxiang.ems.v1.EmsSimulatorControl=127.0.0.1:{ems_port}",

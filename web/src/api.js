@@ -152,6 +152,13 @@ export const api = {
   codeTable: (table, classYear) => request('GET', `/codeTables/${table}`, { query: { classYear } }),
   statistics: (schoolId, classYear, department) =>
     request('GET', `/schools/${schoolId}/classes/${classYear}/statistics`, { query: { department } }),
+  signingSettings: (schoolId, classYear) =>
+    request('GET', `/schools/${schoolId}/classes/${classYear}/signingSettings`),
+  updateSigningSettings: (schoolId, classYear, settings, requestId) =>
+    request('PUT', `/schools/${schoolId}/classes/${classYear}/signingSettings`, {
+      body: { ...settings, requestId },
+      requestId,
+    }),
   warningMarks: (schoolId, query) => request('GET', `/schools/${schoolId}/warningMarks`, { query }),
   createWarningMark: (schoolId, mark, requestId) =>
     request('POST', `/schools/${schoolId}/warningMarks`, { body: { ...mark, requestId }, requestId }),

@@ -11,6 +11,12 @@ const routes = [
     children: [
       { path: '', name: 'home', component: () => import('./views/HomeView.vue'), meta: { title: '首页' } },
       {
+        path: 'signing-settings',
+        name: 'signingSettings',
+        component: () => import('./views/SigningSettingsView.vue'),
+        meta: { title: '签约设置', schoolOnly: true },
+      },
+      {
         path: 'roster',
         name: 'roster',
         component: () => import('./views/RosterView.vue'),
