@@ -74,17 +74,23 @@ class OnlineSigningHttpTest : public ::testing::Test {
   }
 
   // A school in province 41 (三方协议) with a roster and submitted settings in `review_mode`.
-  static School NewSchool(int serial, const std::string& review_mode) {
+  // Graduate 60 of every school has training mode 21 (定向，不可网签). Settings are submitted
+  // unless `review_mode` is empty.
+  static School NewSchool(int serial, const std::string& review_mode, const std::string& province = "41",
+                          accounts::v1::AgreementType agreement_type = accounts::v1::AGREEMENT_TYPE_THREE_PARTY) {
     School school;
-    school.code = absl::StrCat("41420", 10000 + serial);
-    school.id = stack_->CreateSchool("41", accounts::v1::AGREEMENT_TYPE_THREE_PARTY, school.code);
+    school.code = absl::StrCat(province, "420", 10000 + serial);
+    school.id = stack_->CreateSchool(province, agreement_type, school.code);
     std::vector<ems::v1::RosterGraduate> roster;
     for (int i = 1; i <= kGraduatesPerSchool; ++i) {
       int graduate_serial = serial * 1000 + i;
       roster.push_back(RosterRecord(school.code, ClassYear(), graduate_serial,
                                     i <= kGraduatesPerSchool / 2 ? kDepartment : kOtherDepartment));
     }
+    roster.back().set_training_mode_code("21");
+    roster.back().set_training_mode("定向（不可网签）");
     stack_->LoadRoster(school.code, ClassYear(), roster);
+    if (review_mode.empty()) return school;
     if (review_mode == "REVIEW_MODE_DEPARTMENT_THEN_SCHOOL") {
       stack_->CreateDepartmentAccount(school.id, absl::StrCat("cs", serial), kDepartment, common::v1::ACCESS_READ_WRITE);
       stack_->CreateDepartmentAccount(school.id, absl::StrCat("fl", serial), kOtherDepartment,
@@ -104,6 +110,17 @@ class OnlineSigningHttpTest : public ::testing::Test {
 
   static std::string StudentNumber(int school_serial, int index) {
     return absl::StrFormat("%d%06d", ClassYear(), school_serial * 1000 + index);
+  }
+
+  static int64_t AuditCount(const std::string& school_id, const std::string& action) {
+    auto count = stack_->pool().Read<int64_t>(absl::Now() + absl::Seconds(10), [&](db::Session& s) -> absl::StatusOr<int64_t> {
+      auto row = s.QueryOne("SELECT COUNT(*) FROM audit_log WHERE school_id = ? AND action = ?",
+                            {std::stoll(school_id), action});
+      if (!row.ok()) return row.status();
+      return *row ? (*row)->Int64(0) : -1;
+    });
+    EXPECT_TRUE(count.ok()) << count.status();
+    return count.ok() ? *count : -1;
   }
 
   static ApiClient Staff(const std::string& school_id, common::v1::Access access = common::v1::ACCESS_READ_WRITE) {
@@ -243,6 +260,51 @@ TEST_F(OnlineSigningHttpTest, HappyPathReachesEms) {
   ASSERT_EQ(detail.status, 200) << detail.body;
   EXPECT_NE(detail.body.find("\"SUBMIT\""), std::string::npos) << detail.body;
   EXPECT_NE(detail.body.find("审核通过"), std::string::npos) << detail.body;
+  EXPECT_EQ(AuditCount(school.id, "online_signing.approve"), 1);
+
+  // The employer acted, so the settings' switches are locked.
+  HttpResponse settings =
+      Staff(school.id).Get(absl::StrCat("/v1/schools/", school.id, "/classes/", ClassYear(), "/signingSettings"));
+  EXPECT_EQ(settings.String("switchesLocked"), "true") << settings.body;
+  EXPECT_EQ(settings.String("recordsInReview"), "0") << settings.body;
+
+  HttpResponse sent = Employer(*employer_a_).Get(absl::StrCat("/v1/employers/", *employer_a_, "/invitations"));
+  ASSERT_EQ(sent.status, 200) << sent.body;
+  bool listed = false;
+  for (const auto& item : Signings(sent)) listed = listed || Field(item, "id") == invitation.String("id");
+  EXPECT_TRUE(listed) << sent.body;
+  HttpResponse foreign = Employer(*employer_b_).Get(absl::StrCat("/v1/employers/", *employer_a_, "/invitations"));
+  EXPECT_EQ(foreign.status, 403) << foreign.body;
+}
+
+TEST_F(OnlineSigningHttpTest, TwoPartyUsesAttestWords) {
+  School school = NewSchool(12, "REVIEW_MODE_SCHOOL_ONLY", "42", accounts::v1::AGREEMENT_TYPE_TWO_PARTY);
+  HttpResponse invitation = Invite(*employer_a_, school.id, StudentNumber(12, 1));
+  ASSERT_EQ(invitation.status, 200) << invitation.body;
+  HttpResponse accepted = Accept(invitation);
+  ASSERT_EQ(accepted.status, 200) << accepted.body;
+  EXPECT_EQ(accepted.String("statusText"), "学生已同意签约，等待学校鉴证");
+  EXPECT_EQ(accepted.String("reviewVerb"), "鉴证");
+  HttpResponse rejected = Review(Staff(school.id), accepted, "REVIEW_DECISION_REJECT", "EMPLOYER_DATA_INVALID", "单位名称有误");
+  ASSERT_EQ(rejected.status, 200) << rejected.body;
+  EXPECT_EQ(rejected.String("statusText"), "鉴证不通过，签约失败");
+}
+
+TEST_F(OnlineSigningHttpTest, InvitationNeedsSettingsAndEligibility) {
+  School unsubmitted = NewSchool(13, "");
+  HttpResponse no_settings = Invite(*employer_a_, unsubmitted.id, StudentNumber(13, 1));
+  EXPECT_EQ(no_settings.status, 400) << no_settings.body;
+  EXPECT_EQ(no_settings.String("reason"), "SETTINGS_NOT_SUBMITTED");
+
+  School school = NewSchool(14, "REVIEW_MODE_SCHOOL_ONLY");
+  HttpResponse directed = Invite(*employer_a_, school.id, StudentNumber(14, kGraduatesPerSchool));
+  EXPECT_EQ(directed.status, 400) << directed.body;
+  EXPECT_EQ(directed.String("reason"), "TRAINING_MODE_DIRECTED_ONLY") << directed.body;
+
+  HttpResponse unknown = Invite(*employer_a_, school.id, "no-such-student");
+  EXPECT_EQ(unknown.status, 404) << unknown.body;
+  HttpResponse graduate_invites = Graduate(school.id, "1").Post(absl::StrCat("/v1/employers/", *employer_a_, "/invitations"), "{}");
+  EXPECT_EQ(graduate_invites.status, 403) << graduate_invites.body;
 }
 
 TEST_F(OnlineSigningHttpTest, DeclineWithdrawAndDuplicate) {
