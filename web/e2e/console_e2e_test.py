@@ -89,8 +89,24 @@ class Stack:
             [str(binary), "--grpc_port=0", f"--token_public_key_files={self.public_key}", "--drain_delay_ms=0", *flags],
         )
 
+    def signing_flags(self, accounts_port, sync_port, warning_port):
+        flags = [
+            f"--mysql_database={self.databases['signing']}",
+            f"--accounts_address=127.0.0.1:{accounts_port}",
+            f"--sync_address=127.0.0.1:{sync_port}",
+            f"--service_secret_file={self.work_dir / 'signing-secret'}",
+        ]
+        # Newer signing binaries look up warned employers and need the warning service's address.
+        signing_help = subprocess.run(
+            [str(self.build_dir / "services/signing/signing"), "--helpfull"], capture_output=True, text=True, check=False
+        )
+        if "warning_address" in signing_help.stdout + signing_help.stderr:
+            flags.append(f"--warning_address=127.0.0.1:{warning_port}")
+        return flags
+
     def start(self, web_root):
         self.write_keys()
+
         ems_port = self.service("ems-simulator", "--seed=7")
         accounts_port = self.service(
             "accounts",
@@ -111,19 +127,8 @@ class Stack:
             "--roster_poll_interval=100ms",
             "--relay_interval=100ms",
         )
-        signing_flags = [
-            f"--mysql_database={self.databases['signing']}",
-            f"--accounts_address=127.0.0.1:{accounts_port}",
-            f"--sync_address=127.0.0.1:{sync_port}",
-            f"--service_secret_file={self.work_dir / 'signing-secret'}",
-        ]
-        # Newer signing binaries look up warned employers and need the warning service's address.
-        signing_help = subprocess.run(
-            [str(self.build_dir / "services/signing/signing"), "--helpfull"], capture_output=True, text=True, check=False
-        )
-        if "warning_address" in signing_help.stdout + signing_help.stderr:
-            signing_flags.append(f"--warning_address=127.0.0.1:{warning_port}")
-        signing_port = self.service("signing", *signing_flags)
+        signing_port = self.service("signing", *self.signing_flags(accounts_port, sync_port, warning_port))
+
         backends = ",".join(
             [
                 f"quxiang.accounts.v1.AccountsService=127.0.0.1:{accounts_port}",
@@ -133,6 +138,7 @@ class Stack:
                 f"quxiang.ems.v1.EmsSimulatorControl=127.0.0.1:{ems_port}",
             ]
         )
+
         gateway_port = self.start_process(
             "gateway",
             [

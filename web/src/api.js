@@ -96,7 +96,7 @@ export async function request(method, path, { query, body, requestId } = {}) {
 }
 
 // A write action that keeps its request id until it succeeds or fails for good, so that a retry
-// after a lost answer (network error, 5xx, timeout) is replayed by the service, not repeated.
+// after a lost response (network error, 5xx, timeout) is replayed by the service, not repeated.
 // `pending` disables the button while the request is in flight, so a double click sends once.
 export function createAction() {
   const state = { pending: false, requestId: '' }

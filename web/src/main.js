@@ -6,7 +6,8 @@ import 'element-plus/dist/index.css'
 import App from './App.vue'
 import router from './router.js'
 
-// The guide's screens word the page jumper "跳至 … 页"; Element Plus's zh-CN says "前往".
+// The national platform's screens label the page jumper "跳至 … 页", where Element Plus's zh-CN
+// locale has "前往".
 const locale = {
   ...zhCn,
   el: { ...zhCn.el, pagination: { ...zhCn.el.pagination, goto: '跳至' } },

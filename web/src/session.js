@@ -56,7 +56,7 @@ export function moduleAccess(moduleId) {
 
 export const canWrite = computed(() => moduleAccess('MODULE_EMPLOYMENT') === 'ACCESS_READ_WRITE')
 
-// Why the user may not enter `module`, or '' when the user may.
+// Returns the reason why the user may not enter `module`, or '' when the user may.
 export function moduleRefusal(module) {
   const enabled = session.school?.enabledModules || []
   if (!enabled.includes(module.id)) return `省级用户尚未开启“${module.name}”模块，暂不能进入，请联系省级主管部门。`
