@@ -270,7 +270,7 @@ absl::Status AnotherAcceptedError() {
                             "您已同意其他单位的签约邀请，每名毕业生只能同意一个签约邀请，其他邀请只能查看。");
 }
 
-// Maps sync's refusal to claim the graduate to a message for the graduate.
+// Maps sync's rejection of a claim to a message for the graduate.
 absl::Status ClaimRefused(const absl::Status& status) {
   if (ErrorReason(status) == "GRADUATE_HELD") {
     return FailedPrecondition("GRADUATE_HELD",
@@ -473,7 +473,7 @@ absl::Status OnlineSigning::CreateInvitation(const RequestInfo& info, const v1::
     return InvalidArgument("GRADUATE_REQUIRED", "请填写毕业生的学号。", {{"field", "student_number"}});
   }
 
-  // Cheap checks first, so that a refusal needs no more calls.
+  // The local checks run first, so that a rejected request needs no more calls.
   ASSIGN_OR_RETURN(SettingsRecord settings, pool_.Read<SettingsRecord>(info.deadline, [&](db::Session& s) {
     return RequireOnlineSettings(s, school_id, graduate.class_year, false);
   }));
@@ -945,30 +945,31 @@ absl::Status OnlineSigning::BatchReviewOnlineSignings(const RequestInfo& info,
     absl::SimpleAtoi(item.etag(), &version);
     batch.items.push_back({item.invitation_id(), version});
   }
-  // Every record of a batch has the school's settings of its class; the batch takes the context
-  // of the first record's class, and a record of another class is refused by the loader.
+  // The review context comes from the settings of the class of the first record that loads. The
+  // loader rejects a record of another class, whose settings may differ.
   std::optional<int> class_year;
   auto load = [&](db::Session& s, const std::string& record_id) -> absl::StatusOr<review::RecordSnapshot> {
     ASSIGN_OR_RETURN(SigningRecord record, FindInScope(s, scope, record_id));
     RETURN_IF_ERROR(RequireAccepted(record));
-    if (class_year && *class_year != record.class_year) {
+    if (!class_year || *class_year != record.class_year) {
       return InvalidArgument("BATCH_MIXES_CLASSES", "批量审核的记录须属于同一届毕业生，请按届分别审核。");
     }
     return SnapshotOf(record);
   };
-  // The context comes from the first record's class, read before the batch starts.
-  if (!request.items().empty()) {
+  for (const v1::BatchReviewItem& item : request.items()) {
     auto first = pool_.Read<SigningRecord>(info.deadline, [&](db::Session& s) {
-      return FindInScope(s, scope, request.items(0).invitation_id());
+      return FindInScope(s, scope, item.invitation_id());
     });
-    if (first.ok()) {
-      class_year = first->class_year;
-      ASSIGN_OR_RETURN(SettingsRecord settings, pool_.Read<SettingsRecord>(info.deadline, [&](db::Session& s) {
-        return RequireOnlineSettings(s, first->school_id, first->class_year, false);
-      }));
-      batch.context = ContextOf(settings);
-    }
+    if (!first.ok()) continue;
+    class_year = first->class_year;
+    ASSIGN_OR_RETURN(SettingsRecord settings, pool_.Read<SettingsRecord>(info.deadline, [&](db::Session& s) {
+      return RequireOnlineSettings(s, first->school_id, first->class_year, false);
+    }));
+    batch.context = ContextOf(settings);
+    break;
   }
+  // Without a record that loads, every item fails in the loader, so the default context is
+  // never used for a decision.
   auto after = [&](db::Session& s, const review::RecordSnapshot& snapshot,
                    const review::AppliedAction& applied) -> absl::Status {
     int64_t id = 0;

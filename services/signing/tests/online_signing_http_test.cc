@@ -519,7 +519,8 @@ TEST_F(OnlineSigningHttpTest, BatchReviewReportsEachRecord) {
     accepted.push_back(Accept(invitation));
     ASSERT_EQ(accepted.back().status, 200) << accepted.back().body;
   }
-  std::string items;
+  // The first item names no record of this school and fails alone.
+  std::string items = "{\"invitationId\":\"999999\",\"etag\":\"2\"},";
   for (size_t i = 0; i < accepted.size(); ++i) {
     // The last item carries a stale etag and must fail alone.
     std::string etag = i + 1 == accepted.size() ? "99" : accepted[i].String("etag");
@@ -531,11 +532,13 @@ TEST_F(OnlineSigningHttpTest, BatchReviewReportsEachRecord) {
       absl::StrCat("{\"requestId\":\"batch-", school.id, "\",\"decision\":\"REVIEW_DECISION_APPROVE\",\"items\":[", items, "]}"));
   ASSERT_EQ(batch.status, 200) << batch.body;
   auto results = batch.Json().fields().at("results").list_value().values();
-  ASSERT_EQ(results.size(), 3) << batch.body;
-  EXPECT_EQ(Field(results[0].struct_value(), "ok"), "true") << batch.body;
+  ASSERT_EQ(results.size(), 4) << batch.body;
+  EXPECT_EQ(Field(results[0].struct_value(), "reason"), "INVITATION_NOT_FOUND") << batch.body;
   EXPECT_EQ(Field(results[1].struct_value(), "ok"), "true") << batch.body;
-  EXPECT_NE(Field(results[2].struct_value(), "ok"), "true") << batch.body;
-  EXPECT_EQ(Field(results[2].struct_value(), "reason"), "STALE_VERSION") << batch.body;
+  EXPECT_EQ(Field(results[2].struct_value(), "ok"), "true") << batch.body;
+  EXPECT_EQ(Field(results[3].struct_value(), "ok"), "false") << batch.body;
+  EXPECT_EQ(Field(results[3].struct_value(), "reason"), "STALE_VERSION") << batch.body;
+  EXPECT_EQ(AuditCount(school.id, "online_signing.batch_approve"), 2);
 }
 
 }  // namespace
