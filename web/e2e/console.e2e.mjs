@@ -129,12 +129,35 @@ async function schoolAdminChecks(browser) {
   const names = await columnValues(page, 2)
   check(names.length === 1 && names[0] === args['restorable-name'], '失效信息管理 lists the removed graduate', names.join(','))
   await screenshot(page, 'invalidated')
-  await page.locator('[data-test=restore]:visible').first().click()
-  const confirm = page.locator('.el-message-box', { hasText: '恢复网签数据' })
-  await confirm.waitFor({ timeout: WAIT_MS })
-  check((await confirm.innerText()).includes(args['restorable-name']), 'the restore asks for confirmation with the name')
-  await confirm.locator('button', { hasText: '确定恢复' }).click()
+
+  // The first restore reaches the service, but its response is lost on the way back, as on a
+  // broken connection. The retry must carry the same request id, so the service replays it.
+  const restoreRequests = []
+  await page.route('**/graduates/*:restore', async (route) => {
+    restoreRequests.push({ header: route.request().headers()['x-request-id'], body: route.request().postDataJSON() })
+    if (restoreRequests.length === 1) {
+      await route.fetch()
+      await route.abort('connectionreset')
+    } else {
+      await route.continue()
+    }
+  })
+  const confirmRestore = async () => {
+    await page.locator('[data-test=restore]:visible').first().click()
+    const confirm = page.locator('.el-message-box', { hasText: '恢复网签数据' })
+    await confirm.waitFor({ timeout: WAIT_MS })
+    check((await confirm.innerText()).includes(args['restorable-name']), 'the restore asks for confirmation with the name')
+    await confirm.locator('button', { hasText: '确定恢复' }).click()
+  }
+  await confirmRestore()
+  await page.locator('.el-message--error', { hasText: '无法连接服务器' }).waitFor({ timeout: WAIT_MS })
+  check(true, 'a lost response shows a Chinese network error')
+  await confirmRestore()
   await page.locator('.el-message--success', { hasText: '已恢复毕业生' }).waitFor({ timeout: WAIT_MS })
+  await page.unroute('**/graduates/*:restore')
+  check(restoreRequests.length === 2, 'the restore was sent twice', String(restoreRequests.length))
+  check(restoreRequests[0].header && restoreRequests[0].header === restoreRequests[1].header, 'the retry reuses X-Request-Id', JSON.stringify(restoreRequests))
+  check(restoreRequests[0].body.requestId === restoreRequests[0].header && restoreRequests[1].body.requestId === restoreRequests[0].header, 'the body carries the same requestId')
   await page.waitForFunction(() => document.querySelectorAll('[data-test=graduate-table] .el-table__body-wrapper tbody tr').length === 0, null, { timeout: WAIT_MS })
   check(true, 'the restored graduate leaves 失效信息管理')
 
@@ -275,6 +298,18 @@ async function signingSettingsChecks(page, context) {
   check(true, 'a stale submission shows 该记录已被他人处理，请刷新')
   await page.waitForFunction(() => document.querySelector('.el-input-number input')?.value === '7', null, { timeout: WAIT_MS })
   check(true, 'the page reloads the settings after the conflict')
+
+  // A double click submits once: the button's action ignores clicks while a request is in flight.
+  const puts = []
+  const countPut = (request) => {
+    if (request.method() === 'PUT' && request.url().includes('/signingSettings')) puts.push(request.url())
+  }
+  page.on('request', countPut)
+  await page.locator('[data-test=save-settings]').dblclick()
+  await page.locator('.el-message--success', { hasText: '签约设置已提交' }).last().waitFor({ timeout: WAIT_MS })
+  await page.waitForLoadState('networkidle')
+  page.off('request', countPut)
+  check(puts.length === 1, 'a double click on 提交 sends one request', String(puts.length))
 }
 
 async function departmentUserChecks(browser, departmentTotal) {
