@@ -1,8 +1,10 @@
 #include "services/signing/online_signing.h"
 
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -255,6 +257,25 @@ review::AgreementType DisplayAgreementType(db::Session& s, int64_t school_id, in
   if (!settings.ok() || !*settings) return review::AgreementType::kThreeParty;
   return ContextOf(**settings).agreement_type;
 }
+
+// The agreement types of the classes on one page, read once per school and class.
+class AgreementTypes {
+ public:
+  explicit AgreementTypes(db::Session& s) : session_(s) {}
+
+  review::AgreementType Of(const SigningRecord& record) {
+    auto key = std::make_pair(record.school_id, record.class_year);
+    auto it = types_.find(key);
+    if (it == types_.end()) {
+      it = types_.emplace(key, DisplayAgreementType(session_, record.school_id, record.class_year)).first;
+    }
+    return it->second;
+  }
+
+ private:
+  db::Session& session_;
+  std::map<std::pair<int64_t, int>, review::AgreementType> types_;
+};
 
 // Whether the graduate holds an accepted invitation that is in review or completed, other than
 // `except_id`.
@@ -551,10 +572,10 @@ absl::Status OnlineSigning::ListEmployerInvitations(const RequestInfo& info,
                                                      "LIMIT ? OFFSET ?"),
                                         {employer_id, static_cast<int64_t>(page_size),
                                          static_cast<int64_t>(page - 1) * page_size}));
+    AgreementTypes agreement_types(s);
     for (const db::Row& row : rows) {
       SigningRecord record = RowToRecord(row);
-      *response->add_signings() =
-          ToProto(record, now, DisplayAgreementType(s, record.school_id, record.class_year));
+      *response->add_signings() = ToProto(record, now, agreement_types.Of(record));
     }
     response->set_total_size(count ? static_cast<int32_t>(count->Int64(0)) : 0);
     response->set_page(page);
@@ -620,10 +641,11 @@ absl::Status OnlineSigning::ListGraduateInvitations(const RequestInfo& info,
         holding_id = record.id;
       }
     }
+    AgreementTypes agreement_types(s);
     for (const db::Row& row : rows) {
       SigningRecord record = RowToRecord(row);
       v1::OnlineSigning* out = response->add_signings();
-      *out = ToProto(record, now, DisplayAgreementType(s, record.school_id, record.class_year));
+      *out = ToProto(record, now, agreement_types.Of(record));
       out->set_view_only(out->state() != v1::ONLINE_SIGNING_STATE_INVITED || (holding_id && *holding_id != record.id));
     }
     response->set_total_size(response->signings_size());
@@ -806,9 +828,10 @@ absl::Status OnlineSigning::ListOnlineSignings(const RequestInfo& info, const v1
     ASSIGN_OR_RETURN(auto rows, s.Query(absl::StrCat("SELECT ", kColumns, " FROM online_signings WHERE ", where,
                                                      " ORDER BY id DESC LIMIT ? OFFSET ?"),
                                         page_params));
+    AgreementTypes agreement_types(s);
     for (const db::Row& row : rows) {
       SigningRecord record = RowToRecord(row);
-      *response->add_signings() = ToProto(record, now, DisplayAgreementType(s, record.school_id, record.class_year));
+      *response->add_signings() = ToProto(record, now, agreement_types.Of(record));
     }
     response->set_total_size(count ? static_cast<int32_t>(count->Int64(0)) : 0);
     response->set_page(page);
