@@ -240,10 +240,7 @@ async function schoolAdminChecks(browser) {
 
   await signingSettingsChecks(page, context)
 
-  await openMenu(page, '预警单位管理')
-  await page.waitForURL(/\/employment\/warnings$/)
-  await page.locator('button', { hasText: '新增预警单位' }).waitFor({ timeout: WAIT_MS })
-  await screenshot(page, 'warnings')
+  await warningChecks(page)
 
   await page.locator('[data-test=user-menu]').click()
   await page.locator('[data-test=logout]').click()
@@ -251,6 +248,53 @@ async function schoolAdminChecks(browser) {
   check(true, 'logout returns to the login page')
   await context.close()
   return departmentTotal
+}
+
+// Appends the GB 32100 check character to the first 17 characters of a credit code.
+function creditCode(first17) {
+  const alphabet = '0123456789ABCDEFGHJKLMNPQRTUWXY'
+  const weights = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
+  const sum = [...first17].reduce((total, char, i) => total + alphabet.indexOf(char) * weights[i], 0)
+  return first17 + alphabet[(31 - (sum % 31)) % 31]
+}
+
+async function fillWarningDialog(page, code) {
+  await page.locator('button', { hasText: '新增预警单位' }).click()
+  const dialog = page.locator('.el-dialog', { hasText: '新增预警单位' })
+  await dialog.waitFor({ timeout: WAIT_MS })
+  await dialog.getByLabel('统一社会信用代码').fill(code)
+  await dialog.getByLabel('单位名称').fill('京华测试科技有限公司')
+  await chooseOption(page, dialog.locator('.el-select'), '虚假宣传')
+  await dialog.locator('button', { hasText: '保存' }).click()
+  return dialog
+}
+
+// Marks an employer: a code with a wrong check character is rejected by the service with its
+// Chinese message, a valid one is listed, and the mark is removed again.
+async function warningChecks(page) {
+  await openMenu(page, '预警单位管理')
+  await page.waitForURL(/\/employment\/warnings$/)
+  const valid = creditCode('91110108MA0000001')
+  const wrongCheck = valid.slice(0, 17) + (valid[17] === '0' ? '1' : '0')
+  const dialog = await fillWarningDialog(page, wrongCheck)
+  const error = page.locator('.el-message--error').last()
+  await error.waitFor({ timeout: WAIT_MS })
+  const errorText = await error.innerText()
+  check(errorText.includes(wrongCheck) && /[\u4e00-\u9fff]/.test(errorText), 'an invalid credit code shows the service\'s message', errorText)
+  await dialog.locator('button', { hasText: '取消' }).click()
+
+  await fillWarningDialog(page, valid)
+  await page.locator('.el-message--success', { hasText: '已标记为预警单位' }).waitFor({ timeout: WAIT_MS })
+  const row = page.locator('.el-table__body tr', { hasText: valid })
+  await row.waitFor({ timeout: WAIT_MS })
+  check((await row.innerText()).includes('虚假宣传'), 'the new warning mark is listed with its category')
+  await screenshot(page, 'warnings')
+
+  await row.locator('button', { hasText: '取消预警' }).click()
+  await page.locator('.el-message-box button', { hasText: '确定' }).click()
+  await page.locator('.el-message--success', { hasText: '已取消预警标记' }).waitFor({ timeout: WAIT_MS })
+  await row.waitFor({ state: 'detached', timeout: WAIT_MS })
+  check(true, 'the warning mark is removed')
 }
 
 // Submits the class's signing settings, then changes them behind the page's back, so that the
@@ -373,6 +417,22 @@ async function departmentUserChecks(browser, departmentTotal) {
   await context.close()
 }
 
+// A read-only school user sees the school menus but no action buttons.
+async function readOnlySchoolUserChecks(browser) {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' })
+  const page = await context.newPage()
+  await login(page, 'school_viewer', password)
+  await enterEmploymentModule(page)
+  await openMenu(page, '预警单位管理')
+  await page.waitForURL(/\/employment\/warnings$/)
+  await page.waitForLoadState('networkidle')
+  check(await page.locator('button:visible', { hasText: '新增预警单位' }).count() === 0, 'read-only school users cannot add warning marks')
+  await openMenu(page, '签约设置')
+  await page.locator('[data-test=settings-status]').waitFor({ timeout: WAIT_MS })
+  check(await page.locator('[data-test=save-settings]').count() === 0, 'read-only school users cannot submit signing settings')
+  await context.close()
+}
+
 const browser = await chromium.launch({
   executablePath: process.env.QUXIANG_CHROMIUM || '/usr/bin/chromium',
   headless: true,
@@ -383,6 +443,7 @@ let status = 0
 const pages = () => browser.contexts().flatMap((context) => context.pages())
 try {
   const departmentTotal = await schoolAdminChecks(browser)
+  await readOnlySchoolUserChecks(browser)
   await departmentUserChecks(browser, departmentTotal)
   console.log('all console checks passed')
 } catch (error) {
