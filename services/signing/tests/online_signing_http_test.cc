@@ -73,9 +73,9 @@ class OnlineSigningHttpTest : public ::testing::Test {
     if (stack_ == nullptr) GTEST_SKIP() << (skip_reason_ ? *skip_reason_ : "stack did not start");
   }
 
-  // A school in province 41 (三方协议) with a roster and submitted settings in `review_mode`.
-  // Graduate 60 of every school has training mode 21 (定向，不可网签). Settings are submitted
-  // unless `review_mode` is empty.
+  // A school in `province` with `agreement_type` and a roster of kGraduatesPerSchool graduates,
+  // of whom the last has training mode 21 (定向，不可网签). Settings are submitted with
+  // `review_mode` unless it is empty.
   static School NewSchool(int serial, const std::string& review_mode, const std::string& province = "41",
                           accounts::v1::AgreementType agreement_type = accounts::v1::AGREEMENT_TYPE_THREE_PARTY) {
     School school;

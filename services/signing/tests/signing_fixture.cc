@@ -410,17 +410,6 @@ std::string SigningStack::RegisterEmployer(const std::string& credit_code, const
   return employer.id();
 }
 
-std::string SigningStack::GraduateId(const std::string& school_id, const std::string& student_number) {
-  auto id = sync_pool_->Read<std::string>(absl::Now() + absl::Seconds(10), [&](db::Session& s) -> absl::StatusOr<std::string> {
-    auto row = s.QueryOne("SELECT id FROM graduates WHERE school_id = ? AND student_number = ?",
-                          {std::stoll(school_id), student_number});
-    if (!row.ok()) return row.status();
-    return *row ? (*row)->String(0) : std::string();
-  });
-  EXPECT_TRUE(id.ok()) << id.status();
-  return id.ok() ? *id : "";
-}
-
 void SigningStack::DeliverToEms() {
   for (int round = 0; round < 20; ++round) {
     absl::StatusOr<int> delivered = ems_relay_->DeliverOnce();

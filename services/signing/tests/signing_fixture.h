@@ -123,12 +123,10 @@ class SigningStack {
 
   // Registers an employer in accounts; returns its id.
   std::string RegisterEmployer(const std::string& credit_code, const std::string& name);
-  // The id sync gave the graduate with `student_number` in `school_id`, or "" when none.
-  std::string GraduateId(const std::string& school_id, const std::string& student_number);
-  // Runs sync's EMS relay until its outbox is empty, so that the simulator holds every change.
+  // Runs sync's EMS relay until its outbox is empty, so that the simulator stores every change.
   void DeliverToEms();
-  // The destination code the EMS simulator holds for the graduate with `id_number`, or "" when
-  // it holds none.
+  // The destination code that the EMS simulator stores for the graduate with `id_number`, or ""
+  // when it stores none.
   std::string EmsDestinationCode(const std::string& school_code, const std::string& id_number);
 
   // Marks the employer with `credit_code` as warned (违规单位) by the school user of `school_id`.
