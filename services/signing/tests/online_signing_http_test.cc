@@ -3,6 +3,7 @@
 // as the SERVICE principal "signing"; sync's EMS relay delivers approved destinations to the EMS
 // simulator.
 #include <atomic>
+#include <cctype>
 #include <string>
 #include <thread>
 #include <vector>
@@ -26,6 +27,19 @@ constexpr char kDepartment[] = "计算机学院";
 constexpr char kOtherDepartment[] = "外国语学院";
 // Graduates per school; the first half are in kDepartment, the rest in kOtherDepartment.
 constexpr int kGraduatesPerSchool = 60;
+
+// Percent-encodes every byte outside A-Z a-z 0-9 - _ . ~ for a query string.
+std::string UrlEncode(const std::string& text) {
+  std::string encoded;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      encoded.push_back(static_cast<char>(c));
+    } else {
+      absl::StrAppend(&encoded, "%", absl::Hex(c, absl::kZeroPad2));
+    }
+  }
+  return encoded;
+}
 
 std::string RfcTime(absl::Time time) { return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", time, absl::UTCTimeZone()); }
 
@@ -455,6 +469,21 @@ TEST_F(OnlineSigningHttpTest, ConcurrentReviewersOneWins) {
   ASSERT_EQ(signed_list.status, 200) << signed_list.body;
   EXPECT_EQ(signed_list.String("totalSize"), "20");
   EXPECT_EQ(Signings(signed_list).size(), 5u);
+
+  // Filters: initiator (the beginning of the employer's name), department and search.
+  const std::string list = absl::StrCat("/v1/schools/", school.id, "/onlineSignings?status=STATUS_FILTER_ALL");
+  HttpResponse by_employer = Staff(school.id).Get(list + "&initiator=" + UrlEncode("北京远航"));
+  EXPECT_EQ(by_employer.String("totalSize"), "20") << by_employer.body;
+  HttpResponse other_employer = Staff(school.id).Get(list + "&initiator=" + UrlEncode("上海"));
+  EXPECT_EQ(other_employer.String("totalSize"), "0") << other_employer.body;
+  HttpResponse wildcard = Staff(school.id).Get(list + "&initiator=" + UrlEncode("%"));
+  EXPECT_EQ(wildcard.String("totalSize"), "0") << wildcard.body;
+  HttpResponse by_department = Staff(school.id).Get(list + "&department=" + UrlEncode(kOtherDepartment));
+  EXPECT_EQ(by_department.String("totalSize"), "0") << by_department.body;
+  HttpResponse by_number = Staff(school.id).Get(list + "&query=" + StudentNumber(6, 3));
+  EXPECT_EQ(by_number.String("totalSize"), "1") << by_number.body;
+  HttpResponse pending = Staff(school.id).Get(absl::StrCat("/v1/schools/", school.id, "/onlineSignings"));
+  EXPECT_EQ(pending.String("totalSize"), "0") << pending.body;
 }
 
 TEST_F(OnlineSigningHttpTest, DoubleClickAcceptHasOneEffect) {
