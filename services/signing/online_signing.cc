@@ -286,6 +286,19 @@ absl::StatusOr<bool> HoldsAcceptedInvitation(db::Session& s, int64_t graduate_id
   return row && row->Int64(0) > 0;
 }
 
+// Whether a call that failed with `status` may still have taken effect at the callee.
+bool OutcomeUnknown(const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kDeadlineExceeded:
+    case absl::StatusCode::kUnavailable:
+    case absl::StatusCode::kUnknown:
+    case absl::StatusCode::kCancelled:
+      return true;
+    default:
+      return false;
+  }
+}
+
 absl::Status AnotherAcceptedError() {
   return FailedPrecondition("ANOTHER_INVITATION_ACCEPTED",
                             "您已同意其他单位的签约邀请，每名毕业生只能同意一个签约邀请，其他邀请只能查看。");
@@ -717,7 +730,9 @@ absl::Status OnlineSigning::Answer(const RequestInfo& info, const v1::Invitation
           claim = LedgerCallFor(*record, "claim", expected_version);
           absl::Status claimed = peers_.ClaimGraduate(info.deadline, *claim);
           if (!claimed.ok()) {
-            claim.reset();
+            // A claim that timed out or met an unavailable sync may have been applied, so it is
+            // released below like one that succeeded. A definite rejection needs no release.
+            if (!OutcomeUnknown(claimed)) claim.reset();
             return ClaimRefused(claimed);
           }
           // MarkActed and EnterReview lock the usage row, after which the settings read below
