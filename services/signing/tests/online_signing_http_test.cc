@@ -3,6 +3,7 @@
 // as the SERVICE principal "signing"; sync's EMS relay delivers approved destinations to the EMS
 // simulator.
 #include <atomic>
+#include <set>
 #include <cctype>
 #include <string>
 #include <thread>
@@ -13,6 +14,7 @@
 #include "absl/time/clock.h"
 #include "google/protobuf/util/time_util.h"
 #include "gtest/gtest.h"
+#include "services/signing/online_signing.h"
 #include "services/signing/tests/signing_fixture.h"
 
 namespace quxiang::signing::testing {
@@ -568,6 +570,90 @@ TEST_F(OnlineSigningHttpTest, BatchReviewReportsEachRecord) {
   EXPECT_EQ(Field(results[3].struct_value(), "ok"), "false") << batch.body;
   EXPECT_EQ(Field(results[3].struct_value(), "reason"), "STALE_VERSION") << batch.body;
   EXPECT_EQ(AuditCount(school.id, "online_signing.batch_approve"), 2);
+}
+
+// Forwards every call to the real clients, but reports UNAVAILABLE after a claim that sync
+// applied, as when the response is lost on the way back.
+class LostClaimResponse final : public FlowPeers {
+ public:
+  explicit LostClaimResponse(FlowPeers& inner) : inner_(inner) {}
+
+  absl::StatusOr<GraduateInfo> GetGraduate(absl::Time deadline, int64_t school_id, int64_t graduate_id) override {
+    return inner_.GetGraduate(deadline, school_id, graduate_id);
+  }
+  absl::StatusOr<GraduateInfo> FindGraduateByStudentNumber(absl::Time deadline, int64_t school_id, int class_year,
+                                                           const std::string& student_number) override {
+    return inner_.FindGraduateByStudentNumber(deadline, school_id, class_year, student_number);
+  }
+  absl::StatusOr<EligibilityInfo> CheckOnlineSigningEligibility(absl::Time deadline, int64_t school_id,
+                                                                int64_t graduate_id) override {
+    return inner_.CheckOnlineSigningEligibility(deadline, school_id, graduate_id);
+  }
+  absl::StatusOr<EmployerInfo> GetEmployer(absl::Time deadline, const std::string& employer_id) override {
+    return inner_.GetEmployer(deadline, employer_id);
+  }
+  absl::StatusOr<std::string> AgreementDestinationCode(absl::Time deadline, int class_year) override {
+    return inner_.AgreementDestinationCode(deadline, class_year);
+  }
+  absl::Status ClaimGraduate(absl::Time deadline, const LedgerCall& call) override {
+    absl::Status status = inner_.ClaimGraduate(deadline, call);
+    if (!status.ok()) return status;
+    return absl::UnavailableError("the claim's response was lost");
+  }
+  absl::Status ReleaseClaim(absl::Time deadline, const LedgerCall& call) override {
+    ++releases;
+    return inner_.ReleaseClaim(deadline, call);
+  }
+  absl::Status CommitDestination(absl::Time deadline, const LedgerCall& call,
+                                 const ems::v1::Destination& destination) override {
+    return inner_.CommitDestination(deadline, call, destination);
+  }
+  absl::Status VoidDestination(absl::Time deadline, const LedgerCall& call) override {
+    return inner_.VoidDestination(deadline, call);
+  }
+  absl::StatusOr<std::set<std::string>> WarnedEmployers(absl::Time deadline, int64_t school_id,
+                                                        const std::vector<std::string>& credit_codes) override {
+    return inner_.WarnedEmployers(deadline, school_id, credit_codes);
+  }
+
+  std::atomic<int> releases{0};
+
+ private:
+  FlowPeers& inner_;
+};
+
+TEST_F(OnlineSigningHttpTest, LostClaimResponseIsReleased) {
+  School school = NewSchool(15, "REVIEW_MODE_SCHOOL_ONLY");
+  HttpResponse from_a = Invite(*employer_a_, school.id, StudentNumber(15, 1));
+  HttpResponse from_b = Invite(*employer_b_, school.id, StudentNumber(15, 1));
+  ASSERT_EQ(from_a.status, 200) << from_a.body;
+  ASSERT_EQ(from_b.status, 200) << from_b.body;
+
+  // The accept runs on the domain directly, with a client that loses the claim's response.
+  LostClaimResponse peers(stack_->peers());
+  OnlineSigning flow(stack_->pool(), peers, stack_->clock());
+  common::v1::IdentityClaims claims;
+  claims.set_kind(common::v1::PRINCIPAL_KIND_GRADUATE);
+  claims.set_user_id("g" + from_a.String("graduateId"));
+  claims.set_school_id(school.id);
+  claims.set_graduate_id(from_a.String("graduateId"));
+  identity::Principal principal(claims);
+  RequestInfo info;
+  info.principal = &principal;
+  info.method = "/quxiang.signing.v1.SigningService/AcceptInvitation";
+  info.deadline = absl::Now() + absl::Seconds(30);
+  v1::InvitationActionRequest request;
+  request.set_request_id("lost-claim-" + school.id);
+  request.set_invitation_id(from_a.String("id"));
+  request.set_etag(from_a.String("etag"));
+  v1::OnlineSigning response;
+  absl::Status status = flow.AcceptInvitation(info, request, &response);
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable) << status;
+  EXPECT_EQ(peers.releases.load(), 1);
+
+  // The claim was released, so the graduate is free to accept the other invitation.
+  HttpResponse other = Accept(from_b);
+  EXPECT_EQ(other.status, 200) << other.body;
 }
 
 }  // namespace

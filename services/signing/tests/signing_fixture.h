@@ -132,6 +132,9 @@ class SigningStack {
   // Marks the employer with `credit_code` as warned (违规单位) by the school user of `school_id`.
   void MarkEmployerWarned(const std::string& school_id, const std::string& credit_code);
 
+  // The gRPC clients of the signing service to accounts, sync and warning.
+  FlowPeers& peers() { return *directory_; }
+
   // The clock of the online signing flow.
   OffsetClock& clock() { return clock_; }
 
