@@ -137,4 +137,14 @@ grpc::ServerUnaryReactor* SigningGrpcService::VoidOnlineSigning(grpc::CallbackSe
       });
 }
 
+grpc::ServerUnaryReactor* SigningGrpcService::CheckClaims(grpc::CallbackServerContext* context,
+                                                          const v1::CheckClaimsRequest* request,
+                                                          v1::CheckClaimsResponse* response) {
+  return runtime_.Handle<v1::CheckClaimsRequest, v1::CheckClaimsResponse>(
+      context, request, response, "/quxiang.signing.v1.SigningService/CheckClaims", server::Auth::kRequired,
+      [this](server::CallContext& call, const v1::CheckClaimsRequest& r, v1::CheckClaimsResponse* out) {
+        return online_signing_.CheckClaims(ToRequestInfo(call), r, out);
+      });
+}
+
 }  // namespace quxiang::signing

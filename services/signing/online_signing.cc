@@ -762,9 +762,8 @@ absl::Status OnlineSigning::Answer(const RequestInfo& info, const v1::Invitation
   if (!status.ok() && claim) {
     // The claim succeeded but the local transaction did not commit. Unless an earlier request
     // accepted this invitation (a repeat of the same click), the claim is released.
-    // NOTE: if this process dies between the claim and the release, the claim stays until sync's
-    // Ledger::ReleaseStaleClaims runs with a ClaimChecker that asks signing whether the record
-    // is in flight; sync runs none yet, so such a claim needs the retry of the graduate's click.
+    // If this process dies between the claim and the release, sync's stale-claim job releases
+    // the claim later, because CheckClaims reports a record that is not accepted as not in flight.
     auto current = pool_.Read<std::optional<SigningRecord>>(
         info.deadline, [&](db::Session& s) { return FindRecord(s, id, false); });
     if (current.ok() && *current && (*current)->invitation_state != kAccepted) {
@@ -1069,6 +1068,53 @@ absl::Status OnlineSigning::VoidOnlineSigning(const RequestInfo& info, const v1:
         return InsertStaffAudit(s, info, record, *response, "online_signing.void", request.request_id(), now,
                                 context.agreement_type);
       });
+}
+
+absl::Status OnlineSigning::CheckClaims(const RequestInfo& info, const v1::CheckClaimsRequest& request,
+                                        v1::CheckClaimsResponse* response) {
+  if (info.principal == nullptr) return NotLoggedIn();
+  const Principal& caller = *info.principal;
+  if (caller.kind() != common::v1::PRINCIPAL_KIND_SERVICE || caller.claims().service_name() != "sync") {
+    return PermissionDenied("SYNC_SERVICE_ONLY", "只有 sync 服务可以核对去向台账的占用。",
+                            {{"principal_kind", common::v1::PrincipalKind_Name(caller.kind())}});
+  }
+  constexpr int kMaxClaimChecks = 500;
+  if (request.record_ids_size() > kMaxClaimChecks) {
+    return InvalidArgument("TOO_MANY_RECORDS", "一次最多核对 500 条记录，请分批提交。",
+                           {{"count", std::to_string(request.record_ids_size())}});
+  }
+
+  // An id that is not a positive number names no record, so its claim is not in flight.
+  std::vector<int64_t> ids;
+  for (const std::string& record_id : request.record_ids()) {
+    int64_t id = 0;
+    if (ParseId(record_id, &id)) ids.push_back(id);
+  }
+  std::set<int64_t> in_flight;
+  if (!ids.empty()) {
+    std::string placeholders;
+    std::vector<db::Param> params;
+    for (int64_t id : ids) {
+      absl::StrAppend(&placeholders, placeholders.empty() ? "?" : ", ?");
+      params.push_back(id);
+    }
+    params.push_back(std::string(kAccepted));
+    params.push_back(std::string(review::StateName(review::State::kPending)));
+    params.push_back(std::string(review::StateName(review::State::kApproved)));
+    ASSIGN_OR_RETURN(auto rows, pool_.Read<std::vector<db::Row>>(info.deadline, [&](db::Session& s) {
+      return s.Query(absl::StrCat("SELECT id FROM online_signings WHERE id IN (", placeholders,
+                                  ") AND invitation_state = ? AND review_state IN (?, ?)"),
+                     params);
+    }));
+    for (const db::Row& row : rows) in_flight.insert(row.Int64(0));
+  }
+  for (const std::string& record_id : request.record_ids()) {
+    int64_t id = 0;
+    v1::ClaimCheck* check = response->add_checks();
+    check->set_record_id(record_id);
+    check->set_in_flight(ParseId(record_id, &id) && in_flight.count(id) > 0);
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace quxiang::signing

@@ -55,6 +55,10 @@ class OnlineSigning {
                                          v1::BatchReviewOnlineSigningsResponse* response);
   absl::Status VoidOnlineSigning(const RequestInfo& info, const v1::VoidOnlineSigningRequest& request,
                                  v1::OnlineSigning* response);
+  // Reports for sync's stale-claim job which records still need their ledger claim. Only the
+  // SERVICE principal "sync" may call it.
+  absl::Status CheckClaims(const RequestInfo& info, const v1::CheckClaimsRequest& request,
+                           v1::CheckClaimsResponse* response);
 
  private:
   // Answers an invitation as its graduate: `accept` claims the graduate and enters review, else

@@ -7,15 +7,19 @@
 #include <grpcpp/grpcpp.h>
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "libs/clock/clock.h"
 #include "libs/identity/service_token_source.h"
 #include "quxiang/accounts/v1/accounts.grpc.pb.h"
 #include "quxiang/ems/v1/ems.grpc.pb.h"
+#include "quxiang/signing/v1/signing.grpc.pb.h"
 #include "services/sync/accounts_client.h"
 #include "services/sync/ems_client.h"
+#include "services/sync/ledger.h"
 
 namespace quxiang::sync {
 
@@ -58,14 +62,31 @@ class GrpcAccountsClient final : public AccountsClient {
   absl::StatusOr<int> DisableGraduateAccounts(absl::Time deadline, const std::string& request_id,
                                               const std::vector<int64_t>& graduate_ids) override;
 
- private:
-  // Runs `call` with the service token. When accounts rejects the token (UNAUTHENTICATED, for
-  // example after a key rotation), the token is dropped and the call made once more with a new
-  // one.
+  // Runs `call` with the service token; other clients of sync use it too. When the server
+  // rejects the token (UNAUTHENTICATED, for example after a key rotation), the token is dropped
+  // and the call made once more with a new one.
   absl::Status CallWithToken(absl::Time deadline, const std::function<grpc::Status(grpc::ClientContext&)>& call);
 
+ private:
   std::unique_ptr<accounts::v1::AccountsService::Stub> stub_;
   identity::ServiceTokenSource tokens_;
+};
+
+// The ClaimChecker of online signing: Prefetch asks the signing service (CheckClaims, up to 500
+// record ids per call) as the SERVICE principal "sync", with the token from `accounts`. Claims
+// of other flows get an UNIMPLEMENTED error, so they stay.
+class SigningClaimChecker final : public ClaimChecker {
+ public:
+  SigningClaimChecker(std::shared_ptr<grpc::Channel> channel, GrpcAccountsClient& accounts);
+
+  absl::Status Prefetch(const std::vector<ClaimHolder>& holders, absl::Time deadline) override;
+  absl::StatusOr<bool> IsInFlight(v1::Flow flow, const std::string& record_id, absl::Time deadline) override;
+
+ private:
+  std::unique_ptr<signing::v1::SigningService::Stub> stub_;
+  GrpcAccountsClient& accounts_;
+  // The answers of the last Prefetch, by record id.
+  std::map<std::string, bool> in_flight_;
 };
 
 }  // namespace quxiang::sync

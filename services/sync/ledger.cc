@@ -301,6 +301,11 @@ absl::StatusOr<int> Ledger::ReleaseStaleClaims(ClaimChecker& checker, absl::Dura
   ASSIGN_OR_RETURN(auto claims, pool_.Read<std::vector<LedgerRow>>(deadline, [&](db::Session& s) {
     return LedgerRepository::ListClaimsBefore(s, now - min_age, limit);
   }));
+  std::vector<ClaimHolder> holders;
+  for (const LedgerRow& claim : claims) {
+    holders.push_back({static_cast<v1::Flow>(claim.holder_flow), claim.holder_record_id});
+  }
+  if (!holders.empty()) RETURN_IF_ERROR(checker.Prefetch(holders, deadline));
   int released = 0;
   for (const LedgerRow& claim : claims) {
     auto flow = static_cast<v1::Flow>(claim.holder_flow);

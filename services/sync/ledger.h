@@ -15,6 +15,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -31,12 +32,24 @@ namespace quxiang::sync {
 // The maximum length of a flow's record id, in ASCII characters.
 inline constexpr size_t kMaxRecordIdLength = 64;
 
+// A claim by its holder: the flow and the flow's record id.
+struct ClaimHolder {
+  v1::Flow flow = v1::FLOW_UNSPECIFIED;
+  std::string record_id;
+};
+
 // Queries the flow service behind a claim whether its record is still in flight.
-// NOTE: the signing, termination and destination services will each implement it for their own
-// records (a batch RPC per service). Until they exist, main.cc wires no checker.
+// SigningClaimChecker (grpc_clients.h) implements it for online signing. NOTE: the termination
+// and destination services do not exist yet, so claims of those flows are never released.
 class ClaimChecker {
  public:
   virtual ~ClaimChecker() = default;
+  // Called once per ReleaseStaleClaims run with every holder it is about to check, so that an
+  // implementation can ask each flow service in one batch call. An error ends the run, and
+  // no claim is released.
+  virtual absl::Status Prefetch(const std::vector<ClaimHolder>& holders, absl::Time deadline) {
+    return absl::OkStatus();
+  }
   // True while the record needs its claim; an error leaves the claim alone.
   virtual absl::StatusOr<bool> IsInFlight(v1::Flow flow, const std::string& record_id, absl::Time deadline) = 0;
 };
@@ -60,7 +73,8 @@ class Ledger {
                                v1::LedgerEntry* response);
 
   // Releases claims made at least `min_age` ago whose holder reports the record no longer in
-  // flight; at most `limit` claims are checked. Returns how many were released.
+  // flight; at most `limit` claims are checked. Returns how many were released, or the error of
+  // ClaimChecker::Prefetch.
   absl::StatusOr<int> ReleaseStaleClaims(ClaimChecker& checker, absl::Duration min_age, int limit);
 
  private:

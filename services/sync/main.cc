@@ -40,6 +40,13 @@ ABSL_FLAG(absl::Duration, restore_interval, absl::Minutes(1), "Pause between run
 ABSL_FLAG(absl::Duration, relay_interval, absl::Seconds(1), "Pause between runs of the outbox relays.");
 ABSL_FLAG(absl::Duration, reconcile_interval, absl::Hours(24),
           "Pause between reconciliations of every school's ledger with the EMS.");
+ABSL_FLAG(std::string, signing_address, "",
+          "host:port of the signing service, for the stale-claim job; when empty, that job does not run.");
+ABSL_FLAG(absl::Duration, claim_check_interval, absl::Minutes(5), "Pause between runs of the stale-claim job.");
+ABSL_FLAG(absl::Duration, claim_min_age, absl::Minutes(10),
+          "Minimum age of a ledger claim before the stale-claim job asks its flow service about it; it must "
+          "exceed the longest request that claims, for example 10m.");
+ABSL_FLAG(int32_t, claim_check_batch, 200, "Maximum number of claims one run of the stale-claim job checks.");
 
 namespace {
 
@@ -68,6 +75,13 @@ int main(int argc, char** argv) {
 
   if (absl::GetFlag(FLAGS_ems_address).empty() || absl::GetFlag(FLAGS_accounts_address).empty()) {
     spdlog::critical("--ems_address and --accounts_address are required");
+    return 1;
+  }
+  if (absl::GetFlag(FLAGS_claim_check_batch) < 1 || absl::GetFlag(FLAGS_claim_check_batch) > 5000 ||
+      absl::GetFlag(FLAGS_claim_min_age) < absl::Minutes(1) ||
+      absl::GetFlag(FLAGS_claim_check_interval) <= absl::ZeroDuration()) {
+    spdlog::critical("--claim_check_batch must be 1 to 5000, --claim_min_age at least 1m and "
+                     "--claim_check_interval positive");
     return 1;
   }
   auto secret = ReadSecret(absl::GetFlag(FLAGS_service_secret_file));
@@ -103,8 +117,6 @@ int main(int argc, char** argv) {
   quxiang::sync::Graduates graduates(**pool, clock);
   quxiang::sync::CodeTableCatalog code_tables(clock);
   quxiang::sync::EligibilityChecks eligibility(**pool, clock);
-  // NOTE: stale claims are released by Ledger::ReleaseStaleClaims once the flow services offer
-  // a ClaimChecker; none runs until then.
   quxiang::sync::Ledger ledger(**pool, clock);
   quxiang::sync::AccountsRelay accounts_relay(**pool, accounts, clock);
   quxiang::sync::EmsRelay ems_relay(**pool, ems, clock);
@@ -115,7 +127,7 @@ int main(int argc, char** argv) {
   // Every job that changes data takes its named lock, so that with several replicas each job
   // runs on one of them at a time (services/sync/job_lock.h). The locks live on connections of
   // their own, one per locked job, so a long run never takes a connection from the RPCs.
-  constexpr int kLockedJobs = 5;
+  constexpr int kLockedJobs = 6;
   quxiang::db::Options lock_options = db_options;
   lock_options.max_connections = kLockedJobs;
   auto lock_pool = quxiang::db::Pool::Create(lock_options);
@@ -135,6 +147,27 @@ int main(int argc, char** argv) {
   quxiang::sync::BackgroundJob reconcile_job(
       "EMS reconciliation", absl::GetFlag(FLAGS_reconcile_interval),
       [&] { return reconciliation.ReconcileAllSchools(absl::Minutes(5)).status(); }, &locks);
+  // Releases the claims that a flow service left when it failed between sync's claim and its
+  // own commit (docs/decisions.md §23).
+  const std::string signing_address = absl::GetFlag(FLAGS_signing_address);
+  std::unique_ptr<quxiang::sync::SigningClaimChecker> claim_checker;
+  std::unique_ptr<quxiang::sync::BackgroundJob> claim_job;
+  if (signing_address.empty()) {
+    spdlog::warn("--signing_address is empty, so the stale-claim job does not run: a claim left by a failed "
+                 "accept stays until its graduate accepts again");
+  } else {
+    claim_checker = std::make_unique<quxiang::sync::SigningClaimChecker>(
+        quxiang::sync::CreateRoundRobinChannel(signing_address, /*health_check=*/true), accounts);
+    claim_job = std::make_unique<quxiang::sync::BackgroundJob>(
+        "stale claims", absl::GetFlag(FLAGS_claim_check_interval),
+        [&] {
+          return ledger
+              .ReleaseStaleClaims(*claim_checker, absl::GetFlag(FLAGS_claim_min_age),
+                                  absl::GetFlag(FLAGS_claim_check_batch))
+              .status();
+        },
+        &locks);
+  }
   // No lock: it only reads the outbox, and every replica exports the lag, whichever one runs
   // the EMS relay.
   quxiang::sync::BackgroundJob ems_lag_job("EMS lag", absl::GetFlag(FLAGS_relay_interval), [&]() -> absl::Status {
@@ -162,7 +195,9 @@ int main(int argc, char** argv) {
     ems_relay_job.Start();
     reconcile_job.Start();
     ems_lag_job.Start();
+    if (claim_job) claim_job->Start();
   });
+  if (claim_job) claim_job->Stop();
   ems_lag_job.Stop();
   reconcile_job.Stop();
   ems_relay_job.Stop();

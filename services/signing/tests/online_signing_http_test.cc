@@ -2,6 +2,11 @@
 // signing service on a real MariaDB, which calls in-process accounts and sync services over gRPC
 // as the SERVICE principal "signing"; sync's EMS relay delivers approved destinations to the EMS
 // simulator.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <set>
 #include <cctype>
@@ -16,6 +21,9 @@
 #include "gtest/gtest.h"
 #include "services/signing/online_signing.h"
 #include "services/signing/tests/signing_fixture.h"
+#include "services/sync/background_job.h"
+#include "services/sync/job_lock.h"
+#include "services/sync/ledger.h"
 
 namespace quxiang::signing::testing {
 namespace {
@@ -654,6 +662,152 @@ TEST_F(OnlineSigningHttpTest, LostClaimResponseIsReleased) {
   // The claim was released, so the graduate is free to accept the other invitation.
   HttpResponse other = Accept(from_b);
   EXPECT_EQ(other.status, 200) << other.body;
+}
+
+// A loopback port that nothing listens on: bound once by the kernel's choice, then closed.
+int ClosedLoopbackPort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  EXPECT_GE(fd, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = 0;
+  socklen_t length = sizeof(address);
+  EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+  EXPECT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  close(fd);
+  return ntohs(address.sin_port);
+}
+
+// The ledger entry of a graduate in sync: its state and the record that holds it.
+std::pair<int64_t, std::string> LedgerHolder(db::Pool& sync_pool, const std::string& graduate_id) {
+  auto holder = sync_pool.Read<std::pair<int64_t, std::string>>(
+      absl::Now() + absl::Seconds(10), [&](db::Session& s) -> absl::StatusOr<std::pair<int64_t, std::string>> {
+        auto row = s.QueryOne("SELECT holder_flow, holder_record_id FROM ledger WHERE graduate_id = ?",
+                              {std::stoll(graduate_id)});
+        if (!row.ok()) return row.status();
+        if (!*row) return std::make_pair(int64_t{-1}, std::string());
+        return std::make_pair((*row)->Int64(0), (*row)->String(1));
+      });
+  EXPECT_TRUE(holder.ok()) << holder.status();
+  return holder.ok() ? *holder : std::make_pair(int64_t{-1}, std::string());
+}
+
+TEST_F(OnlineSigningHttpTest, StaleClaimJobReleasesLostClaims) {
+  School school = NewSchool(16, "REVIEW_MODE_SCHOOL_ONLY");
+  HttpResponse accepted_invitation = Invite(*employer_a_, school.id, StudentNumber(16, 1));
+  HttpResponse declined_invitation = Invite(*employer_a_, school.id, StudentNumber(16, 2));
+  HttpResponse unknown_record_graduate = Invite(*employer_a_, school.id, StudentNumber(16, 3));
+  ASSERT_EQ(accepted_invitation.status, 200) << accepted_invitation.body;
+  ASSERT_EQ(declined_invitation.status, 200) << declined_invitation.body;
+  ASSERT_EQ(unknown_record_graduate.status, 200) << unknown_record_graduate.body;
+  HttpResponse accepted = Accept(accepted_invitation);
+  ASSERT_EQ(accepted.status, 200) << accepted.body;
+  HttpResponse declined =
+      Graduate(school.id, declined_invitation.String("graduateId"))
+          .Post(absl::StrCat("/v1/invitations/", declined_invitation.String("id"), ":decline"),
+                ActionBody(declined_invitation.String("etag")));
+  ASSERT_EQ(declined.status, 200) << declined.body;
+
+  // Claims that signing made but whose local transaction never committed: one for the declined
+  // invitation and one for a record id that signing does not have.
+  const std::string unknown_record_id = "987654321";
+  LedgerCall lost_decline{"lost-decline-" + school.id, std::stoll(school.id),
+                          std::stoll(declined_invitation.String("graduateId")), declined_invitation.String("id")};
+  LedgerCall lost_unknown{"lost-unknown-" + school.id, std::stoll(school.id),
+                          std::stoll(unknown_record_graduate.String("graduateId")), unknown_record_id};
+  ASSERT_TRUE(stack_->peers().ClaimGraduate(absl::Now() + absl::Seconds(10), lost_decline).ok());
+  ASSERT_TRUE(stack_->peers().ClaimGraduate(absl::Now() + absl::Seconds(10), lost_unknown).ok());
+  ASSERT_EQ(LedgerHolder(stack_->sync_pool(), declined_invitation.String("graduateId")).second,
+            declined_invitation.String("id"));
+  ASSERT_EQ(LedgerHolder(stack_->sync_pool(), unknown_record_graduate.String("graduateId")).second, unknown_record_id);
+
+  // The real gRPC client of sync to signing, with the SERVICE token of "sync" from accounts.
+  sync::SigningClaimChecker checker(sync::CreateRoundRobinChannel(absl::StrCat("127.0.0.1:", stack_->grpc_port()),
+                                                                  /*health_check=*/true),
+                                    stack_->sync_accounts());
+
+  // Claims younger than the minimum age are not checked.
+  sync::Ledger ledger(stack_->sync_pool(), Clock::Real());
+  absl::StatusOr<int> fresh = ledger.ReleaseStaleClaims(checker, absl::Hours(1), 500);
+  ASSERT_TRUE(fresh.ok()) << fresh.status();
+  EXPECT_EQ(*fresh, 0);
+
+  // Signing unavailable: the run fails and releases nothing.
+  OffsetClock later;
+  later.Advance(absl::Hours(2));
+  sync::Ledger aged_ledger(stack_->sync_pool(), later);
+  int closed_port = ClosedLoopbackPort();
+  sync::SigningClaimChecker unreachable(
+      sync::CreateRoundRobinChannel(absl::StrCat("127.0.0.1:", closed_port), /*health_check=*/true),
+      stack_->sync_accounts());
+  absl::StatusOr<int> failed = aged_ledger.ReleaseStaleClaims(unreachable, absl::Hours(1), 500);
+  EXPECT_FALSE(failed.ok());
+  EXPECT_EQ(failed.status().code(), absl::StatusCode::kUnavailable) << failed.status();
+  EXPECT_EQ(LedgerHolder(stack_->sync_pool(), declined_invitation.String("graduateId")).second,
+            declined_invitation.String("id"));
+  EXPECT_EQ(LedgerHolder(stack_->sync_pool(), unknown_record_graduate.String("graduateId")).second, unknown_record_id);
+
+  // The job, under its lock, releases the lost claims once they are old enough and keeps the
+  // claim of the accepted invitation.
+  auto lock_pool = db::Pool::Create(stack_->sync_database_options());
+  ASSERT_TRUE(lock_pool.ok()) << lock_pool.status();
+  sync::JobLocks locks(**lock_pool);
+  std::atomic<int> released{0};
+  sync::BackgroundJob job(
+      "stale claims", absl::Hours(1),
+      [&]() -> absl::Status {
+        absl::StatusOr<int> count = aged_ledger.ReleaseStaleClaims(checker, absl::Hours(1), 500);
+        if (!count.ok()) return count.status();
+        released += *count;
+        return absl::OkStatus();
+      },
+      &locks);
+  job.Start();
+  job.Wake();
+  absl::Time give_up = absl::Now() + absl::Seconds(30);
+  while (job.runs() < 1 && absl::Now() < give_up) absl::SleepFor(absl::Milliseconds(50));
+  job.Stop();
+  ASSERT_GE(job.runs(), 1);
+  EXPECT_GE(released.load(), 2);
+  EXPECT_EQ(LedgerHolder(stack_->sync_pool(), declined_invitation.String("graduateId")).second, "");
+  EXPECT_EQ(LedgerHolder(stack_->sync_pool(), unknown_record_graduate.String("graduateId")).second, "");
+  std::pair<int64_t, std::string> accepted_holder = LedgerHolder(stack_->sync_pool(), accepted_invitation.String("graduateId"));
+  EXPECT_EQ(accepted_holder.first, static_cast<int64_t>(sync::v1::FLOW_ONLINE_SIGNING));
+  EXPECT_EQ(accepted_holder.second, accepted_invitation.String("id"));
+}
+
+TEST_F(OnlineSigningHttpTest, CheckClaimsOnlyForSync) {
+  auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", stack_->grpc_port()), grpc::InsecureChannelCredentials());
+  auto stub = v1::SigningService::NewStub(channel);
+  auto call = [&](const std::string& service_name, const v1::CheckClaimsRequest& request,
+                  v1::CheckClaimsResponse* response) {
+    common::v1::IdentityClaims claims = PrincipalOfKind(common::v1::PRINCIPAL_KIND_SERVICE, "svc-" + service_name);
+    claims.set_service_name(service_name);
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    context.AddMetadata("authorization", "Bearer " + stack_->Sign(claims));
+    return stub->CheckClaims(&context, request, response);
+  };
+
+  v1::CheckClaimsRequest request;
+  request.add_record_ids("1");
+  request.add_record_ids("not-a-number");
+  v1::CheckClaimsResponse response;
+  EXPECT_EQ(call("signing", request, &response).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  grpc::Status answered = call("sync", request, &response);
+  ASSERT_TRUE(answered.ok()) << answered.error_message();
+  ASSERT_EQ(response.checks_size(), 2);
+  EXPECT_EQ(response.checks(1).record_id(), "not-a-number");
+  EXPECT_FALSE(response.checks(1).in_flight());
+
+  v1::CheckClaimsRequest too_many;
+  for (int i = 1; i <= 501; ++i) too_many.add_record_ids(std::to_string(i));
+  EXPECT_EQ(call("sync", too_many, &response).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+
+  // No HTTP route reaches it.
+  HttpResponse over_http = Staff("1").Post("/v1/claims:check", "{\"recordIds\":[\"1\"]}");
+  EXPECT_EQ(over_http.status, 404) << over_http.body;
 }
 
 }  // namespace

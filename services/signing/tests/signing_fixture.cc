@@ -275,6 +275,7 @@ std::unique_ptr<SigningStack> SigningStack::Start(const std::string& name, std::
   EXPECT_GT(accounts_port, 0);
   EXPECT_GT(sync_port, 0);
   EXPECT_GT(grpc_port, 0);
+  stack->grpc_port_ = grpc_port;
 
   std::string folder = quxiang::testing::MakeTempDir("qx-gateway");
   std::string port_file = folder + "/port";

@@ -102,6 +102,12 @@ class SigningStack {
 
   db::Pool& pool() { return *pool_; }
   int http_port() const { return http_port_; }
+  // The signing service's gRPC port, and sync's database and accounts client (which gets the
+  // SERVICE token of "sync"), for tests that call signing as sync does.
+  int grpc_port() const { return grpc_port_; }
+  db::Pool& sync_pool() { return *sync_pool_; }
+  const db::Options& sync_database_options() const { return sync_database_->options(); }
+  sync::GrpcAccountsClient& sync_accounts() { return *sync_accounts_client_; }
 
   // Signs `claims` into a token valid for an hour.
   std::string Sign(common::v1::IdentityClaims claims) const;
@@ -200,6 +206,7 @@ class SigningStack {
   OffsetClock clock_;
   std::unique_ptr<quxiang::testing::ChildProcess> gateway_;
   int http_port_ = 0;
+  int grpc_port_ = 0;
 };
 
 }  // namespace quxiang::signing::testing
