@@ -1,8 +1,11 @@
 #include "services/sync/grpc_clients.h"
 
 #include <algorithm>
+#include <fstream>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "libs/status/error.h"
 #include "libs/status/grpc_status.h"
 
@@ -204,6 +207,37 @@ absl::StatusOr<bool> SigningClaimChecker::IsInFlight(v1::Flow flow, const std::s
     return Unavailable("CLAIM_NOT_CHECKED", "签约服务未返回该记录的状态，占用保留。", {{"record_id", record_id}});
   }
   return found->second;
+}
+
+PortFileSigningClaimChecker::PortFileSigningClaimChecker(std::string path, GrpcAccountsClient& accounts)
+    : path_(std::move(path)), accounts_(accounts) {}
+
+absl::Status PortFileSigningClaimChecker::PortUnknown() const {
+  return Unavailable("SIGNING_PORT_UNKNOWN", "签约服务的端口文件不存在或内容无效，本次不释放任何占用。",
+                     {{"path", path_}});
+}
+
+absl::Status PortFileSigningClaimChecker::Prefetch(const std::vector<ClaimHolder>& holders, absl::Time deadline) {
+  std::ifstream in(path_);
+  std::string line;
+  int port = 0;
+  if (!in || !std::getline(in, line) || !absl::SimpleAtoi(absl::StripAsciiWhitespace(line), &port) || port <= 0 ||
+      port > 65535) {
+    checker_.reset();
+    return PortUnknown();
+  }
+  if (checker_ == nullptr || port != port_) {
+    port_ = port;
+    checker_ = std::make_unique<SigningClaimChecker>(
+        CreateRoundRobinChannel(absl::StrCat("127.0.0.1:", port), /*health_check=*/true), accounts_);
+  }
+  return checker_->Prefetch(holders, deadline);
+}
+
+absl::StatusOr<bool> PortFileSigningClaimChecker::IsInFlight(v1::Flow flow, const std::string& record_id,
+                                                             absl::Time deadline) {
+  if (checker_ == nullptr) return PortUnknown();
+  return checker_->IsInFlight(flow, record_id, deadline);
 }
 
 }  // namespace quxiang::sync

@@ -89,6 +89,25 @@ class SigningClaimChecker final : public ClaimChecker {
   std::map<std::string, bool> in_flight_;
 };
 
+// The ClaimChecker for sync's --signing_port_file: it reads the port of signing on 127.0.0.1
+// from `path` at every Prefetch, so a port file left by an earlier signing process is followed
+// once the new process writes its own. A missing or invalid file fails the run.
+class PortFileSigningClaimChecker final : public ClaimChecker {
+ public:
+  PortFileSigningClaimChecker(std::string path, GrpcAccountsClient& accounts);
+
+  absl::Status Prefetch(const std::vector<ClaimHolder>& holders, absl::Time deadline) override;
+  absl::StatusOr<bool> IsInFlight(v1::Flow flow, const std::string& record_id, absl::Time deadline) override;
+
+ private:
+  absl::Status PortUnknown() const;
+
+  const std::string path_;
+  GrpcAccountsClient& accounts_;
+  int port_ = 0;
+  std::unique_ptr<SigningClaimChecker> checker_;
+};
+
 }  // namespace quxiang::sync
 
 #endif  // QUXIANG_SERVICES_SYNC_GRPC_CLIENTS_H_

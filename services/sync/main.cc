@@ -3,6 +3,7 @@
 // to the EMS and the statistics.
 #include <fstream>
 #include <memory>
+#include <string>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/ascii.h"
@@ -42,6 +43,9 @@ ABSL_FLAG(absl::Duration, reconcile_interval, absl::Hours(24),
           "Pause between reconciliations of every school's ledger with the EMS.");
 ABSL_FLAG(std::string, signing_address, "",
           "host:port of the signing service, for the stale-claim job; when empty, that job does not run.");
+ABSL_FLAG(std::string, signing_port_file, "",
+          "For scripts/run, which starts sync before signing: a file holding the port of signing on 127.0.0.1, "
+          "read at every run of the stale-claim job; used only when --signing_address is empty.");
 ABSL_FLAG(absl::Duration, claim_check_interval, absl::Minutes(5), "Pause between runs of the stale-claim job.");
 ABSL_FLAG(absl::Duration, claim_min_age, absl::Minutes(10),
           "Minimum age of a ledger claim before the stale-claim job asks its flow service about it; it must "
@@ -150,14 +154,19 @@ int main(int argc, char** argv) {
   // Releases the claims that a flow service left when it failed between sync's claim and its
   // own commit (docs/decisions.md §23).
   const std::string signing_address = absl::GetFlag(FLAGS_signing_address);
-  std::unique_ptr<quxiang::sync::SigningClaimChecker> claim_checker;
+  const std::string signing_port_file = absl::GetFlag(FLAGS_signing_port_file);
+  std::unique_ptr<quxiang::sync::ClaimChecker> claim_checker;
   std::unique_ptr<quxiang::sync::BackgroundJob> claim_job;
-  if (signing_address.empty()) {
-    spdlog::warn("--signing_address is empty, so the stale-claim job does not run: a claim left by a failed "
-                 "accept stays until its graduate accepts again");
-  } else {
+  if (!signing_address.empty()) {
     claim_checker = std::make_unique<quxiang::sync::SigningClaimChecker>(
         quxiang::sync::CreateRoundRobinChannel(signing_address, /*health_check=*/true), accounts);
+  } else if (!signing_port_file.empty()) {
+    claim_checker = std::make_unique<quxiang::sync::PortFileSigningClaimChecker>(signing_port_file, accounts);
+  } else {
+    spdlog::warn("--signing_address and --signing_port_file are empty, so the stale-claim job does not run: "
+                 "a claim left by a failed accept stays until its graduate accepts again");
+  }
+  if (claim_checker != nullptr) {
     claim_job = std::make_unique<quxiang::sync::BackgroundJob>(
         "stale claims", absl::GetFlag(FLAGS_claim_check_interval),
         [&] {

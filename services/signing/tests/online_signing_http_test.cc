@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
+#include <fstream>
 #include <set>
 #include <cctype>
 #include <string>
@@ -19,6 +21,7 @@
 #include "absl/time/clock.h"
 #include "google/protobuf/util/time_util.h"
 #include "gtest/gtest.h"
+#include "libs/status/error.h"
 #include "services/signing/online_signing.h"
 #include "services/signing/tests/signing_fixture.h"
 #include "services/sync/background_job.h"
@@ -808,6 +811,38 @@ TEST_F(OnlineSigningHttpTest, CheckClaimsOnlyForSync) {
   // No HTTP route reaches it.
   HttpResponse over_http = Staff("1").Post("/v1/claims:check", "{\"recordIds\":[\"1\"]}");
   EXPECT_EQ(over_http.status, 404) << over_http.body;
+}
+
+TEST_F(OnlineSigningHttpTest, PortFileCheckerFollowsFile) {
+  School school = NewSchool(17, "REVIEW_MODE_SCHOOL_ONLY");
+  HttpResponse invitation = Invite(*employer_a_, school.id, StudentNumber(17, 1));
+  ASSERT_EQ(invitation.status, 200) << invitation.body;
+  HttpResponse accepted = Accept(invitation);
+  ASSERT_EQ(accepted.status, 200) << accepted.body;
+  std::vector<sync::ClaimHolder> holders = {{sync::v1::FLOW_ONLINE_SIGNING, invitation.String("id")}};
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+
+  const std::string path = absl::StrCat(::testing::TempDir(), "/signing-port-", school.id);
+  std::remove(path.c_str());
+  sync::PortFileSigningClaimChecker checker(path, stack_->sync_accounts());
+  absl::Status missing = checker.Prefetch(holders, deadline);
+  EXPECT_EQ(missing.code(), absl::StatusCode::kUnavailable) << missing;
+  EXPECT_EQ(quxiang::ErrorReason(missing), "SIGNING_PORT_UNKNOWN");
+  EXPECT_FALSE(checker.IsInFlight(sync::v1::FLOW_ONLINE_SIGNING, invitation.String("id"), deadline).ok());
+
+  // A port file of a signing process that is gone, then the one of the running process.
+  std::ofstream(path) << ClosedLoopbackPort() << "\n";
+  EXPECT_EQ(checker.Prefetch(holders, deadline).code(), absl::StatusCode::kUnavailable);
+  std::ofstream(path) << stack_->grpc_port() << "\n";
+  absl::Status prefetched = checker.Prefetch(holders, deadline);
+  ASSERT_TRUE(prefetched.ok()) << prefetched;
+  absl::StatusOr<bool> in_flight = checker.IsInFlight(sync::v1::FLOW_ONLINE_SIGNING, invitation.String("id"), deadline);
+  ASSERT_TRUE(in_flight.ok()) << in_flight.status();
+  EXPECT_TRUE(*in_flight);
+
+  std::ofstream(path) << "not a port\n";
+  EXPECT_EQ(quxiang::ErrorReason(checker.Prefetch(holders, deadline)), "SIGNING_PORT_UNKNOWN");
+  std::remove(path.c_str());
 }
 
 }  // namespace
