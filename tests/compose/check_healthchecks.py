@@ -4,7 +4,8 @@ Every service other than the database must have a health check that runs the ima
 healthcheck probe: `--grpc=127.0.0.1:<port>` for the gRPC services and `--http=...` for the
 gateway. A service whose environment names the database (MYSQL_HOST) must wait for it to be
 healthy, and every service must wait for each compose service that its command names as an
-address (the gateway's --backends, sync's --ems_address and --accounts_address). Every process
+address (the gateway's --backends, sync's --ems_address and --accounts_address), unless that
+service waits for it in turn (sync's --signing_address, since signing waits for sync). Every process
 serves /metrics on 0.0.0.0:9090, and every /run/secrets/<name> path in a command or in the
 environment must be a secret that the service mounts and the file defines. The resolved file
 comes from `docker-compose config` and is parsed with the YAML reader of
@@ -62,6 +63,10 @@ def check(config):
         if environment.get("MYSQL_HOST") == DATABASE and not waits_for(service, DATABASE):
             failures.append(f"{name}: does not wait for a healthy {DATABASE}")
         for host in named_addresses(service, services):
+            # Of two services that call each other one must start first. The one that the other
+            # waits for (sync, which signing calls) connects to it on first use instead.
+            if host != name and waits_for(services[host], name):
+                continue
             if host != name and not waits_for(service, host):
                 failures.append(f"{name}: does not wait for a healthy {host}")
 
