@@ -16,6 +16,7 @@ progress on stderr. Uses only the Python standard library.
 """
 
 import argparse
+import datetime
 import hashlib
 import http.client
 import json
@@ -33,6 +34,8 @@ ALL_MODULES = ["MODULE_EMPLOYMENT", "MODULE_ARCHIVE", "MODULE_HOUSEHOLD"]
 AGREEMENT_TYPE = "AGREEMENT_TYPE_THREE_PARTY"
 
 SCHOOL = {"code": "4111010001", "name": "京华大学", "provinceCode": PROVINCE["code"]}
+
+BEIJING_TIME = datetime.timezone(datetime.timedelta(hours=8), "Asia/Shanghai")
 
 DEPARTMENTS = [
     "文学院",
@@ -173,6 +176,17 @@ class Session:
         if "qx_session" not in self.cookies or "qx_csrf" not in self.cookies:
             raise RuntimeError("the login response did not set the qx_session and qx_csrf cookies")
         return response.get("user", {})
+
+
+def current_class_year(now=None):
+    """Return the latest graduating class that may still act at `now` (default: the current time).
+
+    Follows sync's class rule: class Y may sign and register until January 31 of Y + 1 in
+    Beijing time, so in January the class of the previous year is still the current one.
+    """
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    beijing = now.astimezone(BEIJING_TIME)
+    return beijing.year if beijing.month >= 2 else beijing.year - 1
 
 
 def request_id(*parts):

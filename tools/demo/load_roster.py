@@ -12,7 +12,11 @@ password, using their name and full ID number from the file, as a graduate does.
 
 By default the file is tools/demo/generate_roster.py's demo roster (6,338 graduates of class
 2022), generated once and kept in --cache-dir, so the same --seed uploads the same file every
-run. --roster-file uploads another file instead.
+run. --class-year=current --count=300 generates a roster of the current graduating class
+instead, the latest class that may still sign (class 2022 closed on 2023-01-31); its seed
+defaults to the class year, so its people differ from those of class 2022. The generator's
+student numbers start with the year of enrolment and a digit per level of study, so they differ
+between classes too. --roster-file uploads another file instead.
 
 Running it again changes nothing: an unchanged file appends no roster change in the EMS, and a
 login that is activated already is checked by signing in. Row errors of the upload make it fail
@@ -36,7 +40,7 @@ import xml.etree.ElementTree as ElementTree
 import zipfile
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from load_demo import DEMO_PASSWORD, SCHOOL, ApiError, Session  # noqa: E402  (after the path change on purpose)
+from load_demo import DEMO_PASSWORD, SCHOOL, ApiError, Session, current_class_year  # noqa: E402  (after the path change on purpose)
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
 GENERATOR = REPO_ROOT / "tools" / "demo" / "generate_roster.py"
@@ -66,9 +70,13 @@ def log(message):
     print(f"[roster] {message}", file=sys.stderr, flush=True)
 
 
-def cached_roster(cache_dir, seed):
-    """Return the path of the demo roster for `seed`, generating it when the cache lacks it."""
-    path = pathlib.Path(cache_dir) / f"roster-{SCHOOL['code']}-{CLASS_YEAR}-seed{seed}.xlsx"
+def cached_roster(cache_dir, class_year, seed, count=None):
+    """Return the path of the demo roster of the class, generating it when the cache lacks it.
+
+    `count` None means the generator's default of 6,338 graduates.
+    """
+    size = "" if count is None else f"-{count}"
+    path = pathlib.Path(cache_dir) / f"roster-{SCHOOL['code']}-{class_year}{size}-seed{seed}.xlsx"
     if path.is_file():
         log(f"using the cached roster {path}")
         return path
@@ -78,18 +86,21 @@ def cached_roster(cache_dir, seed):
     # that a later run would take for the cached roster.
     descriptor, partial = tempfile.mkstemp(prefix=path.name + ".", suffix=".partial", dir=path.parent)
     os.close(descriptor)
+    command = [
+        sys.executable,
+        str(GENERATOR),
+        "--format=xlsx",
+        f"--class-year={class_year}",
+        f"--school-code={SCHOOL['code']}",
+        f"--school-name={SCHOOL['name']}",
+        f"--seed={seed}",
+        f"--output={partial}",
+    ]
+    if count is not None:
+        command.append(f"--count={count}")
     try:
         result = subprocess.run(
-            [
-                sys.executable,
-                str(GENERATOR),
-                "--format=xlsx",
-                f"--class-year={CLASS_YEAR}",
-                f"--school-code={SCHOOL['code']}",
-                f"--school-name={SCHOOL['name']}",
-                f"--seed={seed}",
-                f"--output={partial}",
-            ],
+            command,
             capture_output=True,
             text=True,
             check=False,
@@ -348,6 +359,16 @@ def activate_graduate(base_url, username, record):
         return False
 
 
+def parse_class_year(text):
+    """Return the class year that --class-year names: a year, or 'current' for current_class_year()."""
+    if text == "current":
+        return current_class_year()
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a year such as 2026 or 'current', got {text!r}") from None
+
+
 def parse_args(argv):
     parser = argparse.ArgumentParser(
         description="Upload the demo roster through the EMS simulator and activate demo graduate logins."
@@ -358,12 +379,21 @@ def parse_args(argv):
         default=str(REPO_ROOT / "var" / "demo"),
         help="folder that keeps the generated demo roster between runs",
     )
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of the generated demo roster")
+    parser.add_argument(
+        "--seed", type=int, help="seed of the generated demo roster (default: the class year, 2022 for the demo roster)"
+    )
+    parser.add_argument(
+        "--count", type=int, help="graduates in the generated roster (default: the 6,338 of the demo roster)"
+    )
     parser.add_argument(
         "--roster-file", help="upload this roster file (CSV or XLSX in the national layout) instead of the demo roster"
     )
     parser.add_argument(
-        "--class-year", type=int, default=CLASS_YEAR, help="graduating class of the uploaded file, the year of graduation"
+        "--class-year",
+        type=parse_class_year,
+        default=CLASS_YEAR,
+        help="graduating class of the uploaded file, the year of graduation, or 'current' for the latest class that may "
+        "still sign",
     )
     parser.add_argument(
         "--timeout",
@@ -372,8 +402,14 @@ def parse_args(argv):
         help="seconds to wait for sync to list the roster and deliver the demo logins",
     )
     args = parser.parse_args(argv)
-    if args.roster_file is None and args.class_year != CLASS_YEAR:
-        parser.error(f"the demo roster is of class {CLASS_YEAR}; --class-year needs --roster-file")
+    if args.roster_file is None and args.class_year != CLASS_YEAR and args.count is None:
+        parser.error(f"the demo roster is of class {CLASS_YEAR}; --class-year needs --roster-file or --count")
+    if args.roster_file is not None and (args.count is not None or args.seed is not None):
+        parser.error("--count and --seed apply to the generated roster, not to --roster-file")
+    if args.count is not None and args.count < 1:
+        parser.error(f"--count must be at least 1, got {args.count}")
+    if args.seed is None:
+        args.seed = DEFAULT_SEED if args.class_year == CLASS_YEAR else args.class_year
     if args.timeout < 0:
         parser.error(f"--timeout must not be negative, got {args.timeout}")
     return args
@@ -392,7 +428,7 @@ def main(argv=None):
     if args.roster_file:
         path = pathlib.Path(args.roster_file)
     else:
-        path = cached_roster(args.cache_dir, args.seed)
+        path = cached_roster(args.cache_dir, args.class_year, args.seed, args.count)
     content = path.read_bytes()
 
     upload = upload_roster(args.base_url, path, content, args.class_year)
