@@ -137,6 +137,18 @@ grpc::ServerUnaryReactor* SigningGrpcService::VoidOnlineSigning(grpc::CallbackSe
       });
 }
 
+grpc::ServerUnaryReactor* SigningGrpcService::GetOnlineSigningPendingCounts(
+    grpc::CallbackServerContext* context, const v1::GetOnlineSigningPendingCountsRequest* request,
+    v1::OnlineSigningPendingCounts* response) {
+  return runtime_.Handle<v1::GetOnlineSigningPendingCountsRequest, v1::OnlineSigningPendingCounts>(
+      context, request, response, "/quxiang.signing.v1.SigningService/GetOnlineSigningPendingCounts",
+      server::Auth::kRequired,
+      [this](server::CallContext& call, const v1::GetOnlineSigningPendingCountsRequest& r,
+             v1::OnlineSigningPendingCounts* out) {
+        return online_signing_.GetOnlineSigningPendingCounts(ToRequestInfo(call), r, out);
+      });
+}
+
 grpc::ServerUnaryReactor* SigningGrpcService::CheckClaims(grpc::CallbackServerContext* context,
                                                           const v1::CheckClaimsRequest* request,
                                                           v1::CheckClaimsResponse* response) {

@@ -43,6 +43,9 @@ class SigningGrpcService final : public v1::SigningService::CallbackService {
                                        v1::BatchReviewOnlineSigningsResponse* response) override;
   grpc::ServerUnaryReactor* VoidOnlineSigning(grpc::CallbackServerContext* context, const v1::VoidOnlineSigningRequest* request,
                                        v1::OnlineSigning* response) override;
+  grpc::ServerUnaryReactor* GetOnlineSigningPendingCounts(grpc::CallbackServerContext* context,
+                                                          const v1::GetOnlineSigningPendingCountsRequest* request,
+                                                          v1::OnlineSigningPendingCounts* response) override;
   grpc::ServerUnaryReactor* CheckClaims(grpc::CallbackServerContext* context, const v1::CheckClaimsRequest* request,
                                         v1::CheckClaimsResponse* response) override;
 

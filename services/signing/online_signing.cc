@@ -1070,6 +1070,31 @@ absl::Status OnlineSigning::VoidOnlineSigning(const RequestInfo& info, const v1:
       });
 }
 
+absl::Status OnlineSigning::GetOnlineSigningPendingCounts(const RequestInfo& info,
+                                                          const v1::GetOnlineSigningPendingCountsRequest& request,
+                                                          v1::OnlineSigningPendingCounts* response) {
+  ASSIGN_OR_RETURN(StaffScope scope, AuthorizeStaff(info, request.school_id(), common::v1::ACCESS_READ_ONLY));
+  const review::Stage queue_stage = scope.department.empty() ? review::Stage::kSchool : review::Stage::kDepartment;
+  const std::string stage_name(review::StageName(queue_stage));
+  // The first parameter is the stage counted in the select list, the rest belong to the WHERE.
+  std::string where = "school_id = ? AND review_state = ?";
+  std::vector<db::Param> params = {stage_name, scope.school_id,
+                                   std::string(review::StateName(review::State::kPending))};
+  if (!scope.department.empty()) {
+    where += " AND department = ?";
+    params.push_back(scope.department);
+  }
+
+  ASSIGN_OR_RETURN(auto row, pool_.Read<std::optional<db::Row>>(info.deadline, [&](db::Session& s) {
+    return s.QueryOne(
+        absl::StrCat("SELECT COUNT(*), CAST(COALESCE(SUM(review_stage = ?), 0) AS SIGNED) FROM online_signings WHERE ", where), params);
+  }));
+  response->set_queue_stage(StageToProto(stage_name));
+  response->set_queue_count(row ? static_cast<int32_t>(row->Int64(1)) : 0);
+  response->set_all_pending_count(row ? static_cast<int32_t>(row->Int64(0)) : 0);
+  return absl::OkStatus();
+}
+
 absl::Status OnlineSigning::CheckClaims(const RequestInfo& info, const v1::CheckClaimsRequest& request,
                                         v1::CheckClaimsResponse* response) {
   if (info.principal == nullptr) return NotLoggedIn();

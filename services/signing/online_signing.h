@@ -55,6 +55,9 @@ class OnlineSigning {
                                          v1::BatchReviewOnlineSigningsResponse* response);
   absl::Status VoidOnlineSigning(const RequestInfo& info, const v1::VoidOnlineSigningRequest& request,
                                  v1::OnlineSigning* response);
+  absl::Status GetOnlineSigningPendingCounts(const RequestInfo& info,
+                                             const v1::GetOnlineSigningPendingCountsRequest& request,
+                                             v1::OnlineSigningPendingCounts* response);
   // Reports for sync's stale-claim job which records still need their ledger claim. Only the
   // SERVICE principal "sync" may call it.
   absl::Status CheckClaims(const RequestInfo& info, const v1::CheckClaimsRequest& request,

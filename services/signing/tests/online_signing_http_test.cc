@@ -845,5 +845,55 @@ TEST_F(OnlineSigningHttpTest, PortFileCheckerFollowsFile) {
   std::remove(path.c_str());
 }
 
+TEST_F(OnlineSigningHttpTest, PendingCountsFollowScope) {
+  School school = NewSchool(18, "REVIEW_MODE_DEPARTMENT_THEN_SCHOOL");
+  School other_school = NewSchool(19, "REVIEW_MODE_DEPARTMENT_THEN_SCHOOL");
+  // Graduates 1 and 2 are in kDepartment, the last half of the roster in kOtherDepartment.
+  std::vector<HttpResponse> accepted;
+  for (int index : {1, 2, kGraduatesPerSchool / 2 + 1}) {
+    HttpResponse invitation = Invite(*employer_a_, school.id, StudentNumber(18, index));
+    ASSERT_EQ(invitation.status, 200) << invitation.body;
+    accepted.push_back(Accept(invitation));
+    ASSERT_EQ(accepted.back().status, 200) << accepted.back().body;
+  }
+  // An invitation not yet answered and another school's pending signing are not counted.
+  ASSERT_EQ(Invite(*employer_a_, school.id, StudentNumber(18, 3)).status, 200);
+  HttpResponse elsewhere = Invite(*employer_a_, other_school.id, StudentNumber(19, 1));
+  ASSERT_EQ(elsewhere.status, 200) << elsewhere.body;
+  ASSERT_EQ(Accept(elsewhere).status, 200);
+  HttpResponse at_school_stage = Review(Department(school.id, kDepartment), accepted[0], "REVIEW_DECISION_APPROVE");
+  ASSERT_EQ(at_school_stage.status, 200) << at_school_stage.body;
+
+  const std::string target = absl::StrCat("/v1/schools/", school.id, "/onlineSignings:pendingCounts");
+  HttpResponse department = Department(school.id, kDepartment).Get(target);
+  ASSERT_EQ(department.status, 200) << department.body;
+  EXPECT_EQ(department.String("queueStage"), "REVIEW_STAGE_DEPARTMENT");
+  EXPECT_EQ(department.Number("queueCount"), 1);
+  EXPECT_EQ(department.Number("allPendingCount"), 2);
+
+  HttpResponse other_department = Department(school.id, kOtherDepartment).Get(target);
+  ASSERT_EQ(other_department.status, 200) << other_department.body;
+  EXPECT_EQ(other_department.Number("queueCount"), 1);
+  EXPECT_EQ(other_department.Number("allPendingCount"), 1);
+
+  HttpResponse school_user = Staff(school.id, common::v1::ACCESS_READ_ONLY).Get(target);
+  ASSERT_EQ(school_user.status, 200) << school_user.body;
+  EXPECT_EQ(school_user.String("queueStage"), "REVIEW_STAGE_SCHOOL");
+  EXPECT_EQ(school_user.Number("queueCount"), 1);
+  EXPECT_EQ(school_user.Number("allPendingCount"), 3);
+
+  // A final approval leaves the queue.
+  HttpResponse approved = Review(Staff(school.id), at_school_stage, "REVIEW_DECISION_APPROVE");
+  ASSERT_EQ(approved.status, 200) << approved.body;
+  HttpResponse after = Staff(school.id).Get(target);
+  ASSERT_EQ(after.status, 200) << after.body;
+  EXPECT_EQ(after.Number("queueCount"), 0);
+  EXPECT_EQ(after.Number("allPendingCount"), 2);
+
+  EXPECT_EQ(Staff(other_school.id).Get(target).status, 403);
+  EXPECT_EQ(Graduate(school.id, accepted[1].String("graduateId")).Get(target).status, 403);
+  EXPECT_EQ(Employer(*employer_a_).Get(target).status, 403);
+}
+
 }  // namespace
 }  // namespace quxiang::signing::testing
