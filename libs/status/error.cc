@@ -5,20 +5,74 @@
 #include "google/rpc/error_details.pb.h"
 
 namespace quxiang {
+namespace {
+
+constexpr char kReplacementCharacter[] = "\xEF\xBF\xBD";
+
+// Length of the well-formed UTF-8 sequence at the start of `text`, or 0 when there is none
+// (stray continuation byte, truncated sequence, overlong form, surrogate, above U+10FFFF).
+size_t Utf8SequenceLength(absl::string_view text) {
+  const auto byte = [&](size_t i) { return static_cast<unsigned char>(text[i]); };
+  const unsigned char lead = byte(0);
+  if (lead < 0x80) return 1;
+  size_t length = 0;
+  unsigned char low = 0x80;
+  unsigned char high = 0xBF;
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    length = 2;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    length = 3;
+    if (lead == 0xE0) low = 0xA0;
+    if (lead == 0xED) high = 0x9F;
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    length = 4;
+    if (lead == 0xF0) low = 0x90;
+    if (lead == 0xF4) high = 0x8F;
+  } else {
+    return 0;
+  }
+  if (text.size() < length) return 0;
+  if (byte(1) < low || byte(1) > high) return 0;
+  for (size_t i = 2; i < length; ++i) {
+    if (byte(i) < 0x80 || byte(i) > 0xBF) return 0;
+  }
+  return length;
+}
+
+}  // namespace
+
+std::string ToValidUtf8(absl::string_view text) {
+  std::string result;
+  result.reserve(text.size());
+  while (!text.empty()) {
+    size_t length = Utf8SequenceLength(text);
+    if (length == 0) {
+      result.append(kReplacementCharacter);
+      text.remove_prefix(1);
+    } else {
+      result.append(text.data(), length);
+      text.remove_prefix(length);
+    }
+  }
+  return result;
+}
 
 absl::Status MakeError(absl::StatusCode code, absl::string_view reason, absl::string_view zh_message,
                        const ErrorMetadata& metadata) {
-  absl::Status status(code, zh_message);
+  const std::string message = ToValidUtf8(zh_message);
+  absl::Status status(code, message);
 
   google::rpc::ErrorInfo info;
-  info.set_reason(std::string(reason));
+  info.set_reason(ToValidUtf8(reason));
   info.set_domain(kErrorDomain);
-  for (const auto& [key, value] : metadata) (*info.mutable_metadata())[key] = value;
+  for (const auto& [key, value] : metadata) {
+    (*info.mutable_metadata())[ToValidUtf8(key)] = ToValidUtf8(value);
+  }
   status.SetPayload(kErrorInfoTypeUrl, absl::Cord(info.SerializeAsString()));
 
   google::rpc::LocalizedMessage localized;
   localized.set_locale(kLocaleZhCn);
-  localized.set_message(std::string(zh_message));
+  localized.set_message(message);
   status.SetPayload(kLocalizedMessageTypeUrl, absl::Cord(localized.SerializeAsString()));
   return status;
 }

@@ -28,8 +28,14 @@ inline constexpr char kLocaleZhCn[] = "zh-CN";
 
 using ErrorMetadata = std::map<std::string, std::string>;
 
+// `text` with every byte that does not belong to a well-formed UTF-8 sequence replaced by U+FFFD.
+// Protobuf string fields must hold valid UTF-8, so text that may come from a client passes
+// through this before it goes into an error.
+std::string ToValidUtf8(absl::string_view text);
+
 // Builds a non-OK status whose message is `zh_message` and whose payloads are an ErrorInfo with
-// `reason` and `metadata` and a zh-CN LocalizedMessage.
+// `reason` and `metadata` and a zh-CN LocalizedMessage. Every string is made valid UTF-8 with
+// ToValidUtf8, so a value quoting raw client bytes cannot make the error unserializable.
 [[nodiscard]] absl::Status MakeError(absl::StatusCode code, absl::string_view reason,
                                      absl::string_view zh_message, const ErrorMetadata& metadata = {});
 

@@ -55,6 +55,29 @@ TEST(GrpcStatus, CarriesErrorInfoAndLocalizedMessage) {
   EXPECT_EQ(ErrorMetadataOf(back).at("department_name"), "文学院 ");
 }
 
+TEST(Utf8, InvalidBytesBecomeReplacementCharacter) {
+  EXPECT_EQ(ToValidUtf8("文学院 abc"), "文学院 abc");
+  EXPECT_EQ(ToValidUtf8("a\xff\xfe" "b"), "a\uFFFD\uFFFD" "b");
+  // Truncated sequence, overlong form, surrogate and a code point above U+10FFFF.
+  EXPECT_EQ(ToValidUtf8("\xe6\x96"), "\uFFFD\uFFFD");
+  EXPECT_EQ(ToValidUtf8("\xc0\xaf"), "\uFFFD\uFFFD");
+  EXPECT_EQ(ToValidUtf8("\xed\xa0\x80"), "\uFFFD\uFFFD\uFFFD");
+  EXPECT_EQ(ToValidUtf8("\xf4\x90\x80\x80"), "\uFFFD\uFFFD\uFFFD\uFFFD");
+  EXPECT_EQ(ToValidUtf8("\xf0\x9f\x98\x80"), "\xf0\x9f\x98\x80");
+}
+
+TEST(GrpcStatus, InvalidUtf8InMetadataKeepsTheError) {
+  absl::Status error = InvalidArgument("NOTE_REJECTED", "备注“\xff\xfe”无法保存。",
+                                       {{"note", "x\xff\xfey"}});
+  grpc::Status converted = ToGrpcStatus(error);
+  absl::Status back = FromGrpcStatus(converted);
+  EXPECT_EQ(back.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ErrorReason(back), "NOTE_REJECTED");
+  EXPECT_EQ(ErrorZhMessage(back).value_or(""), "备注“\uFFFD\uFFFD”无法保存。");
+  EXPECT_EQ(ErrorMetadataOf(back).at("note"), "x\uFFFD\uFFFDy");
+  EXPECT_EQ(ErrorMetadataOf(error).at("note"), "x\uFFFD\uFFFDy");
+}
+
 TEST(GrpcStatus, PlainStatusGetsDefaults) {
   grpc::Status converted = ToGrpcStatus(absl::NotFoundError("row 17 missing"));
   absl::Status back = FromGrpcStatus(converted);

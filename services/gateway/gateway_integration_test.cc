@@ -289,6 +289,21 @@ TEST_F(GatewayTest, UnknownJsonFieldIsBadRequest) {
   EXPECT_NE(JsonString(json, "details.parse_error"), "<missing>");
 }
 
+TEST_F(GatewayTest, InvalidUtf8BodyIsBadRequestWithValidDetails) {
+  std::string body = absl::StrCat(R"({"message":")", std::string(300, 'a'), "\xff\xfe",
+                                   std::string(300, 'b'), R"("})");
+  ClientResponse response = Send("POST", "/v1/echo", body);
+  ASSERT_EQ(response.status, 400) << response.body;
+  google::protobuf::Struct json = ParseJson(response.body);
+  EXPECT_EQ(JsonString(json, "code"), "INVALID_ARGUMENT");
+  EXPECT_EQ(JsonString(json, "reason"), "INVALID_UTF8");
+  EXPECT_TRUE(absl::StrContains(JsonString(json, "message"), "UTF-8"));
+  EXPECT_EQ(JsonString(json, "details.byte_offset"), "312");
+  std::string excerpt = JsonString(json, "details.excerpt");
+  EXPECT_TRUE(absl::StrContains(excerpt, "aaa\uFFFD\uFFFDbbb")) << excerpt;
+  EXPECT_LE(excerpt.size(), 130u);
+}
+
 TEST_F(GatewayTest, UnknownQueryParameterIsBadRequest) {
   ClientResponse response = Send("GET", "/v1/shelves/s1/items/i1?pageSiz=5");
   ASSERT_EQ(response.status, 400);

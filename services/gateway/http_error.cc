@@ -123,10 +123,29 @@ HttpError MalformedHttpRequest() {
                        "HTTP 请求格式错误，服务器无法解析，请检查客户端。");
 }
 
+// Longest piece of client text echoed back in error details.
+constexpr size_t kMaxExcerptBytes = 120;
+
 HttpError InvalidJson(absl::string_view parser_message) {
   return MakeHttpError(400, absl::StatusCode::kInvalidArgument, "INVALID_JSON",
                        "请求体不是有效的 JSON，或含有接口未定义的字段或取值，请按接口定义改正后重试。",
-                       {{"parse_error", std::string(parser_message)}});
+                       {{"parse_error", std::string(parser_message.substr(0, kMaxExcerptBytes))}});
+}
+
+HttpError InvalidUtf8Body(absl::string_view body) {
+  const std::string valid = ToValidUtf8(body);
+  size_t first_bad = 0;
+  while (first_bad < body.size() && first_bad < valid.size() &&
+         body[first_bad] == valid[first_bad]) {
+    ++first_bad;
+  }
+  const size_t start = first_bad > kMaxExcerptBytes / 2 ? first_bad - kMaxExcerptBytes / 2 : 0;
+  return MakeHttpError(
+      400, absl::StatusCode::kInvalidArgument, "INVALID_UTF8",
+      "提交的内容含有不是有效 UTF-8 编码的字符，请检查并重新输入这些文字，或把文件另存为 UTF-8 "
+      "编码后重试。",
+      {{"byte_offset", std::to_string(first_bad)},
+       {"excerpt", std::string(body.substr(start, kMaxExcerptBytes))}});
 }
 
 HttpError BodyNotAllowed(absl::string_view method, absl::string_view path) {

@@ -47,6 +47,8 @@ HttpError BodyTooLarge(size_t max_body_bytes);
 HttpError HeadersTooLarge(size_t max_header_bytes);
 HttpError MalformedHttpRequest();
 HttpError InvalidJson(absl::string_view parser_message);
+// The body is not valid UTF-8; `body` is the raw body, of which only a short excerpt is kept.
+HttpError InvalidUtf8Body(absl::string_view body);
 HttpError BodyNotAllowed(absl::string_view method, absl::string_view path);
 HttpError UnknownQueryParameter(absl::string_view name);
 HttpError InvalidParameterValue(absl::string_view kind, absl::string_view name,

@@ -206,6 +206,10 @@ std::unique_ptr<Message> BuildRequestMessage(const Route& route,
     *error = BodyNotAllowed(route.http_method, route.path.text());
     return nullptr;
   }
+  if (has_body && ToValidUtf8(body) != body) {
+    *error = InvalidUtf8Body(body);
+    return nullptr;
+  }
   if (has_body) {
     absl::Status parsed =
         body_field == nullptr

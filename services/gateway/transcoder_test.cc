@@ -132,6 +132,8 @@ TEST_F(TranscoderTest, WholeBodyAndStrictJson) {
   EXPECT_EQ(reason, "INVALID_JSON");
   EXPECT_EQ(Build<EchoRequest>("POST", "/v1/echo", "{not json", &reason), nullptr);
   EXPECT_EQ(reason, "INVALID_JSON");
+  EXPECT_EQ(Build<EchoRequest>("POST", "/v1/echo", "{\"message\":\"\xff\xfe\"}", &reason), nullptr);
+  EXPECT_EQ(reason, "INVALID_UTF8");
   // With body "*" every field is in the body, so no query parameter is accepted.
   EXPECT_EQ(Build<EchoRequest>("POST", "/v1/echo?message=x", "{}", &reason), nullptr);
   EXPECT_EQ(reason, "UNKNOWN_QUERY_PARAMETER");
