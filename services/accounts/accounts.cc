@@ -59,8 +59,14 @@ std::string BeijingMinute(absl::Time time) {
   return absl::FormatTime("%Y-%m-%d %H:%M", time, BeijingTimeZone());
 }
 
-absl::Status InvalidCredentials() {
-  return Unauthenticated("INVALID_CREDENTIALS", "用户名或密码错误，请检查后重试。");
+// The one error for an unknown username, a wrong password and a graduate login not activated yet.
+// The body is the same in all three cases and carries no count of remaining attempts, because any
+// difference would tell a caller which usernames exist, and graduate usernames are easy to guess.
+absl::Status InvalidCredentials(const AccountsOptions& options) {
+  return Unauthenticated("INVALID_CREDENTIALS",
+                         absl::StrCat("用户名或密码错误。毕业生首次登录前请先激活账号；连续输错 ",
+                                      options.lockout_threshold, " 次账号将被锁定 ",
+                                      absl::ToInt64Minutes(options.lockout_duration), " 分钟。"));
 }
 
 absl::Status SessionEnded() {
@@ -357,8 +363,10 @@ absl::Status Accounts::Authenticate(const RequestInfo& info, const v1::LoginRequ
                                      return Repository::FindUserByUsername(s, request.username());
                                    }));
   if (!found) {
+    // Spend the time of a password check so that an unknown username is not rejected sooner.
+    VerifyPasswordOrHashDummy(request.password(), "", options_.password_hash);
     RETURN_IF_ERROR(AuditLogin(info, request.username(), nullptr, "LOGIN_FAILED_UNKNOWN_USER"));
-    return InvalidCredentials();
+    return InvalidCredentials(options_);
   }
   UserRecord user = *std::move(found);
 
@@ -372,7 +380,8 @@ absl::Status Accounts::Authenticate(const RequestInfo& info, const v1::LoginRequ
                                                               absl::UTCTimeZone())}});
   }
 
-  if (!VerifyPassword(request.password(), user.password_hash)) {
+  // A graduate login that is not activated has no hash and fails here like a wrong password.
+  if (!VerifyPasswordOrHashDummy(request.password(), user.password_hash, options_.password_hash)) {
     // An expired lock starts a new count.
     bool lock_expired = user.locked_until.has_value();
     RETURN_IF_ERROR(pool_.Transaction(info.deadline, [&](db::Session& s) -> absl::Status {
@@ -400,11 +409,7 @@ absl::Status Accounts::Authenticate(const RequestInfo& info, const v1::LoginRequ
                              {{"locked_until", absl::FormatTime(absl::RFC3339_sec, now + options_.lockout_duration,
                                                                 absl::UTCTimeZone())}});
     }
-    return Unauthenticated("INVALID_CREDENTIALS",
-                           absl::StrCat("用户名或密码错误。再错 ", options_.lockout_threshold - failures,
-                                        " 次账号将被锁定 ", absl::ToInt64Minutes(options_.lockout_duration),
-                                        " 分钟。"),
-                           {{"remaining_attempts", std::to_string(options_.lockout_threshold - failures)}});
+    return InvalidCredentials(options_);
   }
 
   if (user.state != kStateActive) {

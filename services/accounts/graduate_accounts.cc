@@ -54,16 +54,15 @@ absl::Status ValidateBatch(const std::string& request_id, int size) {
   return absl::OkStatus();
 }
 
-// The one error for any mismatch of username, name and ID number, so that the response does not
-// tell which part was wrong or whether the username exists.
-absl::Status IdentityMismatch(int remaining_attempts, absl::Duration lockout = absl::ZeroDuration()) {
-  std::string message = "用户名、姓名或身份证号不正确，请核对后重试。";
-  ErrorMetadata metadata;
-  if (remaining_attempts >= 0) {
-    absl::StrAppend(&message, "再错 ", remaining_attempts, " 次账号将被锁定 ", absl::ToInt64Minutes(lockout), " 分钟。");
-    metadata["remaining_attempts"] = std::to_string(remaining_attempts);
-  }
-  return Unauthenticated("IDENTITY_MISMATCH", message, metadata);
+// The one error for any mismatch of username, name and ID number. Its body is the same for an
+// unknown username and for wrong details of an existing login, and it carries no count of
+// remaining attempts, so that the response tells neither which part was wrong nor whether the
+// username exists.
+absl::Status IdentityMismatch(const AccountsOptions& options) {
+  return Unauthenticated("IDENTITY_MISMATCH",
+                         absl::StrCat("用户名、姓名或身份证号不正确，请核对后重试。连续输错 ",
+                                      options.lockout_threshold, " 次账号将被锁定 ",
+                                      absl::ToInt64Minutes(options.lockout_duration), " 分钟。"));
 }
 
 bool SameDigest(const std::string& a, const std::string& b) {
@@ -236,10 +235,15 @@ absl::Status GraduateAccounts::ActivateGraduateAccount(const RequestInfo& info,
   RETURN_IF_ERROR(validation::ValidatePassword(request.new_password(), request.username(), "new_password"));
   absl::Time now = clock_.Now();
 
+  // Hashing the new password is slow, so it happens before the transaction. It also happens
+  // before the lookup, so that an unknown username costs the same time as a known one and the
+  // timing does not tell which usernames exist.
+  ASSIGN_OR_RETURN(std::string password_hash, HashPassword(request.new_password(), options_.password_hash));
+
   ASSIGN_OR_RETURN(auto found, pool_.Read<std::optional<UserRecord>>(info.deadline, [&](db::Session& s) {
     return Repository::FindUserByUsername(s, request.username());
   }));
-  if (!found || found->kind != common::v1::PRINCIPAL_KIND_GRADUATE) return IdentityMismatch(-1);
+  if (!found || found->kind != common::v1::PRINCIPAL_KIND_GRADUATE) return IdentityMismatch(options_);
   UserRecord user = *std::move(found);
   if (user.locked_until && *user.locked_until > now) {
     return Unauthenticated("ACCOUNT_LOCKED",
@@ -247,13 +251,21 @@ absl::Status GraduateAccounts::ActivateGraduateAccount(const RequestInfo& info,
                                         absl::FormatTime("%Y-%m-%d %H:%M", *user.locked_until, BeijingTimeZone()),
                                         "（北京时间）后再试。"));
   }
-  // Hashing the new password is slow, so it happens before the transaction.
-  ASSIGN_OR_RETURN(std::string password_hash, HashPassword(request.new_password(), options_.password_hash));
 
   absl::Status mismatch;
   absl::Status activated = pool_.Transaction(info.deadline, [&](db::Session& s) -> absl::Status {
     ASSIGN_OR_RETURN(auto login, GraduateAccountsRepository::FindLoginByUserId(s, user.id));
-    if (!login) return IdentityMismatch(-1);
+    if (!login) return IdentityMismatch(options_);
+    // The details are checked before the state of the login, because ACCOUNT_DISABLED or
+    // ACCOUNT_ALREADY_ACTIVATED for wrong details would tell that the username exists.
+    if (login->name != request.name() || !SameDigest(login->id_number_digest, IdNumberDigest(request.id_number()))) {
+      // An expired lock starts a new count, as for logins.
+      if (user.locked_until) RETURN_IF_ERROR(Repository::ResetFailedLogins(s, user.id));
+      RETURN_IF_ERROR(Repository::RecordFailedLogin(s, user.id, options_.lockout_threshold,
+                                                    now + options_.lockout_duration));
+      mismatch = IdentityMismatch(options_);
+      return absl::OkStatus();
+    }
     if (login->state != kStateActive) {
       return FailedPrecondition("ACCOUNT_DISABLED",
                                 "该毕业生已不在就业管理系统的毕业生名单中，账号已停用。如有疑问请联系学校就业部门。");
@@ -261,15 +273,6 @@ absl::Status GraduateAccounts::ActivateGraduateAccount(const RequestInfo& info,
     if (login->activated_at) {
       return FailedPrecondition("ACCOUNT_ALREADY_ACTIVATED",
                                 "该账号已激活，请直接登录。");
-    }
-    if (login->name != request.name() || !SameDigest(login->id_number_digest, IdNumberDigest(request.id_number()))) {
-      // An expired lock starts a new count, as for logins.
-      if (user.locked_until) RETURN_IF_ERROR(Repository::ResetFailedLogins(s, user.id));
-      RETURN_IF_ERROR(Repository::RecordFailedLogin(s, user.id, options_.lockout_threshold,
-                                                    now + options_.lockout_duration));
-      int failures = (user.locked_until ? 0 : user.failed_logins) + 1;
-      mismatch = IdentityMismatch(std::max(0, options_.lockout_threshold - failures), options_.lockout_duration);
-      return absl::OkStatus();
     }
     RETURN_IF_ERROR(GraduateAccountsRepository::Activate(s, user.id, password_hash, now));
     AuditRecord entry;

@@ -23,6 +23,13 @@ absl::StatusOr<std::string> HashPassword(absl::string_view password,
 // True when `password` matches the PHC-encoded `hash`.
 bool VerifyPassword(absl::string_view password, const std::string& hash);
 
+// Like VerifyPassword, but an empty `hash` (no such user, or a graduate login not activated yet)
+// still costs one Argon2id run with `parameters` before returning false. Without it, those
+// failures return one Argon2id run sooner than a wrong password, and the timing reveals which
+// usernames exist even though the error bodies are the same.
+bool VerifyPasswordOrHashDummy(absl::string_view password, const std::string& hash,
+                               const PasswordHashParameters& parameters);
+
 }  // namespace quxiang::accounts
 
 #endif  // QUXIANG_SERVICES_ACCOUNTS_PASSWORD_H_

@@ -228,6 +228,35 @@ TEST_F(AccountsHttpTest, LockoutAfterFiveFailures) {
   EXPECT_EQ(unlocked.status, 200) << unlocked.body;
 }
 
+// The error body minus the request id, which differs between any two responses.
+std::string BodyWithoutRequestId(const HttpResponse& response) {
+  std::string body = response.body;
+  size_t key = body.find("\"request_id\"");
+  if (key == std::string::npos) return body;
+  size_t value_start = body.find('"', body.find(':', key) + 1);
+  size_t value_end = body.find('"', value_start + 1);
+  return body.erase(value_start, value_end - value_start + 1);
+}
+
+TEST_F(AccountsHttpTest, UnknownUserAndWrongPasswordLookAlike) {
+  HttpClient admin = stack_->LoggedIn("a_admin", kStaffPassword);
+  ASSERT_EQ(admin.Post(Users(*school_a_), CreateUserBody("alike-1", "alike_target", "文学院")).status, 200);
+
+  HttpClient client = stack_->NewHttpClient();
+  HttpResponse unknown = client.Login("no_such_user", "Wrong#password1");
+  HttpResponse wrong = client.Login("alike_target", "Wrong#password1");
+  EXPECT_EQ(unknown.status, 401) << unknown.body;
+  EXPECT_EQ(wrong.status, 401) << wrong.body;
+  EXPECT_EQ(wrong.String("reason"), "INVALID_CREDENTIALS");
+  EXPECT_NE(wrong.body.find("request_id"), std::string::npos) << wrong.body;
+  EXPECT_EQ(wrong.body.find("remaining_attempts"), std::string::npos) << wrong.body;
+  EXPECT_EQ(BodyWithoutRequestId(unknown), BodyWithoutRequestId(wrong));
+
+  // A second failure changes nothing in the body, so it does not count down either.
+  HttpResponse wrong_again = client.Login("alike_target", "Wrong#password2");
+  EXPECT_EQ(BodyWithoutRequestId(wrong_again), BodyWithoutRequestId(wrong));
+}
+
 TEST_F(AccountsHttpTest, RepeatedRequestIdCreatesOnce) {
   HttpClient client = stack_->LoggedIn("a_admin", kStaffPassword);
   std::string body = CreateUserBody("same-request-id", "twice_user", "文学院");

@@ -29,6 +29,16 @@ std::string ActivateBody(const std::string& username, const std::string& name, c
                       ",\"idNumber\":", JsonQuote(id_number), ",\"newPassword\":", JsonQuote(password), "}");
 }
 
+// The error body minus the request id, which differs between any two responses.
+std::string BodyWithoutRequestId(const HttpResponse& response) {
+  std::string body = response.body;
+  size_t key = body.find("\"request_id\"");
+  if (key == std::string::npos) return body;
+  size_t value_start = body.find('"', body.find(':', key) + 1);
+  size_t value_end = body.find('"', value_start + 1);
+  return body.erase(value_start, value_end - value_start + 1);
+}
+
 class GraduateLoginsTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -140,6 +150,40 @@ TEST_F(GraduateLoginsTest, ActivationChecksIdentity) {
   HttpResponse again = client.Post(path, ActivateBody(Username(901), "测试901", IdNumber(901), "Another#Pass1"));
   EXPECT_EQ(again.status, 400) << again.body;
   EXPECT_EQ(again.String("reason"), "ACCOUNT_ALREADY_ACTIVATED");
+}
+
+// Login and activation answer the same body whether or not the username exists, so graduate
+// usernames, which are easy to guess, cannot be tested one by one.
+TEST_F(GraduateLoginsTest, FailuresDoNotRevealUsernames) {
+  HttpClient client = Anonymous();
+  const std::string path = "/v1/graduateAccounts:activate";
+  const std::string unknown_username = absl::StrCat(kSchoolCode, "-", kClass, "999999");
+
+  HttpResponse activate_unknown = client.Post(path, ActivateBody(unknown_username, "测试904", IdNumber(904), kPassword));
+  HttpResponse activate_wrong = client.Post(path, ActivateBody(Username(904), "测试999", IdNumber(904), kPassword));
+  EXPECT_EQ(activate_unknown.status, 401) << activate_unknown.body;
+  EXPECT_EQ(activate_wrong.status, 401) << activate_wrong.body;
+  EXPECT_EQ(activate_wrong.String("reason"), "IDENTITY_MISMATCH");
+  EXPECT_EQ(activate_wrong.body.find("remaining_attempts"), std::string::npos) << activate_wrong.body;
+  EXPECT_EQ(BodyWithoutRequestId(activate_unknown), BodyWithoutRequestId(activate_wrong));
+
+  ASSERT_EQ(client.Post(path, ActivateBody(Username(904), "测试904", IdNumber(904), kPassword)).status, 200);
+  // Wrong details for an activated login are a mismatch too, not ACCOUNT_ALREADY_ACTIVATED.
+  HttpResponse activate_done = client.Post(path, ActivateBody(Username(904), "测试999", IdNumber(904), kPassword));
+  EXPECT_EQ(BodyWithoutRequestId(activate_done), BodyWithoutRequestId(activate_unknown));
+
+  // Serial 900 is never activated, 904 now is.
+  HttpResponse login_unknown = client.Login(unknown_username, kPassword);
+  HttpResponse login_wrong = client.Login(Username(904), "Wrong#Password9");
+  HttpResponse login_inactive = client.Login(Username(900), kPassword);
+  EXPECT_EQ(login_wrong.status, 401) << login_wrong.body;
+  EXPECT_EQ(login_wrong.String("reason"), "INVALID_CREDENTIALS");
+  EXPECT_NE(login_wrong.String("message").find("请先激活账号"), std::string::npos) << login_wrong.body;
+  EXPECT_EQ(login_wrong.body.find("remaining_attempts"), std::string::npos) << login_wrong.body;
+  EXPECT_EQ(BodyWithoutRequestId(login_unknown), BodyWithoutRequestId(login_wrong));
+  EXPECT_EQ(BodyWithoutRequestId(login_inactive), BodyWithoutRequestId(login_wrong));
+
+  ASSERT_EQ(client.Login(Username(904), kPassword).status, 200);
 }
 
 TEST_F(GraduateLoginsTest, RepeatedMismatchesLockTheAccount) {
