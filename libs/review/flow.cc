@@ -282,6 +282,12 @@ absl::StatusOr<Transition> DecideState(const FlowDefinition& flow, const ReviewC
 
   if (IsReviewerAction(action)) {
     if (record.state != State::kPending) return NotPending(flow, context, record, action);
+    if (actor.kind == ActorKind::kDepartment && context.mode == ReviewMode::kSchoolOnly) {
+      return FailedPrecondition(
+          "DEPARTMENT_REVIEW_NOT_USED",
+          absl::StrCat("本届采用仅校级审核，院系用户不能", verb, "，请由学校用户", verb, "。"),
+          RecordMetadata(record, action));
+    }
     if (actor.kind == ActorKind::kDepartment && record.stage != Stage::kDepartment) {
       return FailedPrecondition(
           "REVIEW_STAGE_MISMATCH",

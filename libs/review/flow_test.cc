@@ -196,6 +196,7 @@ TEST(ReviewFlowTest, MatrixOfTransitions) {
       {Who::kApplicant, Action::kWithdraw}, {Who::kApplicant, Action::kResubmit}, {Who::kSchool, Action::kModify},
       {Who::kSchool, Action::kVoid}};
   const std::set<std::string> precondition_reasons = {"RECORD_NOT_PENDING", "REVIEW_STAGE_MISMATCH",
+                                                      "DEPARTMENT_REVIEW_NOT_USED",
                                                       "WITHDRAW_AFTER_REVIEW", "RECORD_NOT_RETURNED",
                                                       "RECORD_NOT_APPROVED"};
   int allowed_seen = 0;
@@ -271,6 +272,17 @@ TEST(ReviewFlowTest, DepartmentCannotActAtSchoolStage) {
                                                Department(), Record(State::kPending, Stage::kSchool), Request(action));
     ExpectError(result, absl::StatusCode::kFailedPrecondition, "REVIEW_STAGE_MISMATCH");
     EXPECT_NE(result.status().message().find("等待学校审核"), absl::string_view::npos) << result.status();
+  }
+}
+
+TEST(ReviewFlowTest, DepartmentCannotReviewInSchoolOnlyMode) {
+  for (Action action : {Action::kApprove, Action::kReturn, Action::kReject}) {
+    absl::StatusOr<Transition> result = Decide(SigningFlow(), Context(ReviewMode::kSchoolOnly), Department(),
+                                               Record(State::kPending, Stage::kSchool), Request(action));
+    ExpectError(result, absl::StatusCode::kFailedPrecondition, "DEPARTMENT_REVIEW_NOT_USED");
+    EXPECT_NE(result.status().message().find("仅校级审核"), absl::string_view::npos) << result.status();
+    EXPECT_NE(result.status().message().find("请由学校用户审核"), absl::string_view::npos) << result.status();
+    EXPECT_EQ(result.status().message().find("院系审核通过"), absl::string_view::npos) << result.status();
   }
 }
 
