@@ -785,6 +785,10 @@ absl::Status OnlineSigning::ListOnlineSignings(const RequestInfo& info, const v1
   if (request.page() < 0 || request.page_size() < 0 || request.page_size() > kMaxPageSize) {
     return InvalidArgument("INVALID_PAGE", "页码不能为负数，每页条数应在 1 到 100 之间。");
   }
+  if (!scope.department.empty() && !request.department().empty() && request.department() != scope.department) {
+    return PermissionDenied("OUTSIDE_DEPARTMENT_SCOPE", "院系用户只能查看本院系的在线签约记录。",
+                            {{"department", request.department()}});
+  }
   const int page = request.page() == 0 ? 1 : request.page();
   const int page_size = request.page_size() == 0 ? kDefaultPageSize : request.page_size();
   const absl::Time now = clock_.Now();

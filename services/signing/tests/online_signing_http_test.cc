@@ -537,6 +537,17 @@ TEST_F(OnlineSigningHttpTest, ScopeAndReadOnly) {
 
   HttpResponse foreign_list = Staff(other.id).Get(absl::StrCat("/v1/schools/", school.id, "/onlineSignings"));
   EXPECT_EQ(foreign_list.status, 403) << foreign_list.body;
+
+  // A department user may filter by its own department only, as in sync's roster and statistics.
+  const std::string all = absl::StrCat("/v1/schools/", school.id, "/onlineSignings?status=STATUS_FILTER_ALL");
+  HttpResponse other_department =
+      Department(school.id, kDepartment).Get(all + "&department=" + UrlEncode(kOtherDepartment));
+  EXPECT_EQ(other_department.status, 403) << other_department.body;
+  EXPECT_EQ(other_department.String("reason"), "OUTSIDE_DEPARTMENT_SCOPE") << other_department.body;
+  EXPECT_EQ(other_department.String("message"), "院系用户只能查看本院系的在线签约记录。") << other_department.body;
+  HttpResponse own_department = Department(school.id, kDepartment).Get(all + "&department=" + UrlEncode(kDepartment));
+  ASSERT_EQ(own_department.status, 200) << own_department.body;
+  EXPECT_EQ(Signings(own_department).size(), 1u) << own_department.body;
   HttpResponse own_list =
       Staff(other.id).Get(absl::StrCat("/v1/schools/", other.id, "/onlineSignings?status=STATUS_FILTER_ALL"));
   ASSERT_EQ(own_list.status, 200) << own_list.body;
