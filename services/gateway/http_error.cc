@@ -123,7 +123,7 @@ HttpError MalformedHttpRequest() {
                        "HTTP 请求格式错误，服务器无法解析，请检查客户端。");
 }
 
-// Longest piece of client text echoed back in error details.
+// Maximum number of bytes of client text echoed back in error details.
 constexpr size_t kMaxExcerptBytes = 120;
 
 HttpError InvalidJson(absl::string_view parser_message) {
