@@ -42,7 +42,8 @@ class MetricsExpositionTest : public ::testing::Test {
     if (sync_ != nullptr) {
       ASSERT_TRUE(stack_->WaitReady(*sync_, absl::Seconds(90), &failure)) << failure;
       backends += absl::StrCat(",quxiang.sync.v1.SyncService=127.0.0.1:", sync_->port);
-      signing_ = stack_->LaunchSigning(accounts_->port, sync_->port);
+      // Signing needs warning too, for the warned-employer flag of its lists.
+      if (warning_ != nullptr) signing_ = stack_->LaunchSigning(accounts_->port, sync_->port, warning_->port);
     }
     if (signing_ != nullptr) {
       ASSERT_TRUE(stack_->WaitReady(*signing_, absl::Seconds(90), &failure)) << failure;

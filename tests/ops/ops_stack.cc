@@ -120,7 +120,7 @@ Process* OpsStack::LaunchSync(const std::string& name, int ems_port, int account
   return &Launch(name, binary, args, sync_database_->Environment());
 }
 
-Process* OpsStack::LaunchSigning(int accounts_port, int sync_port) {
+Process* OpsStack::LaunchSigning(int accounts_port, int sync_port, int warning_port) {
   std::string binary = quxiang::testing::BuildDir() + "/services/signing/signing";
   if (access(binary.c_str(), X_OK) != 0) return nullptr;
   signing_database_ = quxiang::testing::TestDatabase::Create("ops_signing");
@@ -128,6 +128,7 @@ Process* OpsStack::LaunchSigning(int accounts_port, int sync_port) {
                                    "--token_public_key_files=" + folder_ + "/public.pem",
                                    absl::StrCat("--accounts_address=dns:///127.0.0.1:", accounts_port),
                                    absl::StrCat("--sync_address=dns:///127.0.0.1:", sync_port),
+                                   absl::StrCat("--warning_address=dns:///127.0.0.1:", warning_port),
                                    "--service_secret_file=" + folder_ + "/signing-secret"};
   return &Launch("signing", binary, args, signing_database_->Environment());
 }

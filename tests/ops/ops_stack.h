@@ -48,9 +48,10 @@ class OpsStack {
   // accounts at these ports. Returns nullptr when services/sync is not built.
   Process* LaunchSync(const std::string& name, int ems_port, int accounts_port,
                       const std::vector<std::string>& extra_args = {});
-  // Starts the signing service on its own schema; it calls accounts and sync at these ports.
+  // Starts the signing service on its own schema; it calls accounts, sync and warning at these
+  // ports.
   // Returns nullptr when services/signing is not built.
-  Process* LaunchSigning(int accounts_port, int sync_port);
+  Process* LaunchSigning(int accounts_port, int sync_port, int warning_port);
   Process& LaunchGateway(const std::string& backends);
 
   // Waits for the process's port files; returns false (with its log in `failure`) when it
