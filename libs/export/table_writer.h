@@ -48,8 +48,8 @@
 
 namespace quxiang::exports {
 
-// What a column contains. It decides the cell types a row may put there, the masking and, in
-// XLSX, the number format of the column.
+// The kind of data in a column. It decides the cell types a row may put there, the masking and,
+// in XLSX, the number format of the column.
 enum class ColumnType {
   // Free text, written as text.
   kText,
@@ -95,8 +95,8 @@ class Cell {
   Value value_;
 };
 
-// What the service exports and for whom. The writer copies the identifying fields into the
-// ExportAudit.
+// The export's identity: what the service exports and the user it exports for. The writer copies
+// the identifying fields into the ExportAudit.
 struct ExportSpec {
   // A stable identifier of the export for the audit, for example "sync.graduates.query".
   std::string kind;

@@ -56,8 +56,8 @@ absl::Status ValidateBatch(const std::string& request_id, int size) {
 
 // The one error for any mismatch of username, name and ID number. Its body is the same for an
 // unknown username and for wrong details of an existing login, and it carries no count of
-// remaining attempts, so that the response tells neither which part was wrong nor whether the
-// username exists.
+// remaining attempts, so that the response reveals neither which part was wrong nor whether
+// the username exists.
 absl::Status IdentityMismatch(const AccountsOptions& options) {
   return Unauthenticated("IDENTITY_MISMATCH",
                          absl::StrCat("用户名、姓名或身份证号不正确，请核对后重试。连续输错 ",

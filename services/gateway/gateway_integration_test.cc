@@ -289,7 +289,7 @@ TEST_F(GatewayTest, UnknownJsonFieldIsBadRequest) {
   EXPECT_NE(JsonString(json, "details.parse_error"), "<missing>");
 }
 
-TEST_F(GatewayTest, InvalidUtf8BodyIsBadRequestWithValidDetails) {
+TEST_F(GatewayTest, InvalidUtf8BodyRejected) {
   std::string body = absl::StrCat(R"({"message":")", std::string(300, 'a'), "\xff\xfe",
                                    std::string(300, 'b'), R"("})");
   ClientResponse response = Send("POST", "/v1/echo", body);

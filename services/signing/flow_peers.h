@@ -1,4 +1,4 @@
-// What the signing flows need from accounts and sync, without gRPC types: the graduate and the
+// The interfaces through which the signing flows call accounts and sync, without gRPC types: the graduate and the
 // employer of a record, eligibility, the destination code table and the destination ledger.
 // grpc_clients.h implements it over gRPC as the SERVICE principal "signing".
 #ifndef QUXIANG_SERVICES_SIGNING_FLOW_PEERS_H_

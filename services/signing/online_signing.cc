@@ -28,7 +28,7 @@ using identity::Principal;
 constexpr size_t kMaxRequestIdLength = 128;
 constexpr int kDefaultPageSize = 10;
 constexpr int kMaxPageSize = 100;
-// The latest answer deadline an employer may set, counted from now.
+// The maximum time from now to the response deadline that an employer may set.
 constexpr absl::Duration kMaxAnswerWindow = absl::Hours(24 * 366);
 constexpr char kTargetType[] = "online_signing";
 
@@ -277,8 +277,8 @@ class AgreementTypes {
   std::map<std::pair<int64_t, int>, review::AgreementType> types_;
 };
 
-// Whether the graduate holds an accepted invitation that is in review or completed, other than
-// `except_id`.
+// Whether the graduate has an accepted invitation, other than `except_id`, that is in review or
+// completed.
 absl::StatusOr<bool> HoldsAcceptedInvitation(db::Session& s, int64_t graduate_id, int64_t except_id) {
   ASSIGN_OR_RETURN(auto row, s.QueryOne("SELECT COUNT(*) FROM online_signings WHERE graduate_id = ? AND id <> ? "
                                         "AND invitation_state = 'ACCEPTED' AND review_state IN ('PENDING', 'APPROVED')",
@@ -697,8 +697,8 @@ absl::Status OnlineSigning::Answer(const RequestInfo& info, const v1::Invitation
   std::optional<LedgerCall> claim;
   absl::Status status = db::RunIdempotent(
       pool_, info.deadline, KeyFor(info, request.request_id(), request), response, [&](db::Session& s) -> absl::Status {
-        // The row lock serializes the answers to one invitation, so that a claim happens only
-        // for the request whose conditional update below will succeed.
+        // The row lock serializes the responses to one invitation, so that only the request whose
+        // conditional update below will succeed makes a claim.
         ASSIGN_OR_RETURN(auto record, FindRecord(s, id, /*for_update=*/true));
         if (!record || std::to_string(record->graduate_id) != caller.graduate_id() ||
             std::to_string(record->school_id) != caller.school_id()) {
@@ -735,8 +735,8 @@ absl::Status OnlineSigning::Answer(const RequestInfo& info, const v1::Invitation
             if (!OutcomeUnknown(claimed)) claim.reset();
             return ClaimRefused(claimed);
           }
-          // MarkActed and EnterReview lock the usage row, after which the settings read below
-          // sees the review mode that a concurrent settings update cannot change any more.
+          // MarkActed and EnterReview lock the usage row. A concurrent settings update cannot change
+          // the review mode after that, so the settings read below returns the mode that applies.
           RETURN_IF_ERROR(SettingsUsage::MarkActed(s, record->school_id, record->class_year, now));
           RETURN_IF_ERROR(SettingsUsage::EnterReview(s, record->school_id, record->class_year));
           ASSIGN_OR_RETURN(SettingsRecord settings,

@@ -64,8 +64,8 @@ class OnlineSigning {
                            v1::CheckClaimsResponse* response);
 
  private:
-  // Answers an invitation as its graduate: `accept` claims the graduate and enters review, else
-  // the invitation is declined.
+  // Accepts or declines an invitation as its graduate: `accept` claims the graduate and enters
+  // review, else the invitation is declined.
   absl::Status Answer(const RequestInfo& info, const v1::InvitationActionRequest& request, bool accept,
                       v1::OnlineSigning* response);
 

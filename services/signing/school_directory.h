@@ -1,5 +1,5 @@
-// What the signing settings need from the accounts and sync services, without gRPC types, so
-// that the domain can be tested on its own and the gRPC clients stay in grpc_clients.h.
+// The interface through which the signing settings read the accounts and sync services, without
+// gRPC types, so that the domain can be tested on its own and the gRPC clients stay in grpc_clients.h.
 #ifndef QUXIANG_SERVICES_SIGNING_SCHOOL_DIRECTORY_H_
 #define QUXIANG_SERVICES_SIGNING_SCHOOL_DIRECTORY_H_
 

@@ -60,8 +60,8 @@ absl::StatusOr<int64_t> EventFeed::Sequence(absl::Time deadline) {
                      s.QueryOne("SELECT last_sequence FROM event_feed_counter WHERE id = 1 FOR UPDATE"));
     if (!counter) return Internal("EVENT_FEED_COUNTER_MISSING", "event_feed_counter has no row 1");
     const int64_t last = counter->Int64(0);
-    // A plain (consistent) read: its read view starts now, after the lock was granted, so it sees
-    // every event committed before, and it neither sees nor waits for uncommitted ones. A
+    // A plain (consistent) read: its read view starts now, after the lock was granted, so it returns
+    // every event committed before, and it neither returns nor waits for uncommitted ones. A
     // locking read here would wait for every open transaction that wrote an event.
     ASSIGN_OR_RETURN(auto waiting, s.Query("SELECT id FROM outbox WHERE feed_sequence IS NULL ORDER BY id LIMIT ?",
                                            {static_cast<int64_t>(kSequenceBatch)}));

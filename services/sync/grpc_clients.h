@@ -72,7 +72,7 @@ class GrpcAccountsClient final : public AccountsClient {
   identity::ServiceTokenSource tokens_;
 };
 
-// The ClaimChecker of online signing: Prefetch asks the signing service (CheckClaims, up to 500
+// The ClaimChecker of online signing: Prefetch calls the signing service (CheckClaims, up to 500
 // record ids per call) as the SERVICE principal "sync", with the token from `accounts`. Claims
 // of other flows get an UNIMPLEMENTED error, so they stay.
 class SigningClaimChecker final : public ClaimChecker {
@@ -85,7 +85,7 @@ class SigningClaimChecker final : public ClaimChecker {
  private:
   std::unique_ptr<signing::v1::SigningService::Stub> stub_;
   GrpcAccountsClient& accounts_;
-  // The answers of the last Prefetch, by record id.
+  // The results of the last Prefetch, by record id: true while the record keeps its claim.
   std::map<std::string, bool> in_flight_;
 };
 
