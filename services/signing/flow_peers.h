@@ -35,8 +35,12 @@ struct EligibilityInfo {
   std::string message;
 };
 
+// The signing flows that hold a graduate in sync's destination ledger.
+enum class LedgerFlow { kOnlineSigning, kOfflineAgreement, kPaperAgreement };
+
 // The ledger calls name the flow's record; sync makes each one idempotent by `request_id`.
 struct LedgerCall {
+  LedgerFlow flow = LedgerFlow::kOnlineSigning;
   std::string request_id;
   int64_t school_id = 0;
   int64_t graduate_id = 0;
@@ -56,6 +60,9 @@ class FlowPeers {
   // Whether the graduate may start online signing now (class rule, training mode, roster state).
   virtual absl::StatusOr<EligibilityInfo> CheckOnlineSigningEligibility(absl::Time deadline, int64_t school_id,
                                                                         int64_t graduate_id) = 0;
+  // The same check for any signing flow.
+  virtual absl::StatusOr<EligibilityInfo> CheckEligibility(absl::Time deadline, int64_t school_id,
+                                                           int64_t graduate_id, LedgerFlow flow) = 0;
   virtual absl::StatusOr<EmployerInfo> GetEmployer(absl::Time deadline, const std::string& employer_id) = 0;
   // The 毕业去向代码 named 签就业协议形式就业 in the class's code table.
   virtual absl::StatusOr<std::string> AgreementDestinationCode(absl::Time deadline, int class_year) = 0;

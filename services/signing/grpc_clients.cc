@@ -116,12 +116,24 @@ namespace {
 // The name of 签就业协议形式就业 in the destination code table.
 constexpr char kAgreementDestinationName[] = "签就业协议形式就业";
 
+sync::v1::Flow ToSyncFlow(LedgerFlow flow) {
+  switch (flow) {
+    case LedgerFlow::kOnlineSigning:
+      return sync::v1::FLOW_ONLINE_SIGNING;
+    case LedgerFlow::kOfflineAgreement:
+      return sync::v1::FLOW_OFFLINE_AGREEMENT;
+    case LedgerFlow::kPaperAgreement:
+      return sync::v1::FLOW_PAPER_AGREEMENT;
+  }
+  return sync::v1::FLOW_UNSPECIFIED;
+}
+
 template <typename Request>
 void FillLedgerRequest(const LedgerCall& call, Request* request) {
   request->set_request_id(call.request_id);
   request->set_school_id(std::to_string(call.school_id));
   request->set_graduate_id(std::to_string(call.graduate_id));
-  request->set_flow(sync::v1::FLOW_ONLINE_SIGNING);
+  request->set_flow(ToSyncFlow(call.flow));
   request->set_record_id(call.record_id);
 }
 
@@ -175,10 +187,15 @@ absl::StatusOr<GraduateInfo> GrpcSchoolDirectory::FindGraduateByStudentNumber(ab
 absl::StatusOr<EligibilityInfo> GrpcSchoolDirectory::CheckOnlineSigningEligibility(absl::Time deadline,
                                                                                    int64_t school_id,
                                                                                    int64_t graduate_id) {
+  return CheckEligibility(deadline, school_id, graduate_id, LedgerFlow::kOnlineSigning);
+}
+
+absl::StatusOr<EligibilityInfo> GrpcSchoolDirectory::CheckEligibility(absl::Time deadline, int64_t school_id,
+                                                                      int64_t graduate_id, LedgerFlow flow) {
   sync::v1::CheckEligibilityRequest request;
   request.set_school_id(std::to_string(school_id));
   request.set_graduate_id(std::to_string(graduate_id));
-  request.set_flow(sync::v1::FLOW_ONLINE_SIGNING);
+  request.set_flow(ToSyncFlow(flow));
   sync::v1::Eligibility eligibility;
   absl::Status status = CallWithToken(deadline, [&](grpc::ClientContext& context) {
     return sync_->CheckEligibility(&context, request, &eligibility);

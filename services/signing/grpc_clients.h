@@ -44,6 +44,8 @@ class GrpcSchoolDirectory final : public SchoolDirectory, public FlowPeers {
                                                            const std::string& student_number) override;
   absl::StatusOr<EligibilityInfo> CheckOnlineSigningEligibility(absl::Time deadline, int64_t school_id,
                                                                 int64_t graduate_id) override;
+  absl::StatusOr<EligibilityInfo> CheckEligibility(absl::Time deadline, int64_t school_id, int64_t graduate_id,
+                                                   LedgerFlow flow) override;
   absl::StatusOr<EmployerInfo> GetEmployer(absl::Time deadline, const std::string& employer_id) override;
   absl::StatusOr<std::string> AgreementDestinationCode(absl::Time deadline, int class_year) override;
   absl::Status ClaimGraduate(absl::Time deadline, const LedgerCall& call) override;

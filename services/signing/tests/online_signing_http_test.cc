@@ -611,6 +611,10 @@ class LostClaimResponse final : public FlowPeers {
                                                                 int64_t graduate_id) override {
     return inner_.CheckOnlineSigningEligibility(deadline, school_id, graduate_id);
   }
+  absl::StatusOr<EligibilityInfo> CheckEligibility(absl::Time deadline, int64_t school_id, int64_t graduate_id,
+                                                   LedgerFlow flow) override {
+    return inner_.CheckEligibility(deadline, school_id, graduate_id, flow);
+  }
   absl::StatusOr<EmployerInfo> GetEmployer(absl::Time deadline, const std::string& employer_id) override {
     return inner_.GetEmployer(deadline, employer_id);
   }
