@@ -1,6 +1,7 @@
 import { createRouter, createWebHistory } from 'vue-router'
 
-import { isSchoolUser, loadSession } from './session.js'
+import { audienceRedirect, portalRoutes } from './portalRoutes.js'
+import { isSchoolUser, loadSession, session } from './session.js'
 
 const routes = [
   { path: '/login', name: 'login', component: () => import('./views/LoginView.vue'), meta: { public: true } },
@@ -42,6 +43,7 @@ const routes = [
       },
     ],
   },
+  ...portalRoutes,
   { path: '/:pathMatch(.*)*', redirect: '/' },
 ]
 
@@ -50,6 +52,8 @@ const router = createRouter({ history: createWebHistory(), routes })
 router.beforeEach(async (to) => {
   if (to.meta.public) return true
   if (!(await loadSession())) return { name: 'login', query: { redirect: to.fullPath } }
+  const elsewhere = audienceRedirect(to, session.user)
+  if (elsewhere) return elsewhere
   if (to.meta.schoolOnly && !isSchoolUser.value) return { name: 'home' }
   return true
 })
