@@ -164,4 +164,35 @@ export const api = {
     request('POST', `/schools/${schoolId}/warningMarks`, { body: { ...mark, requestId }, requestId }),
   deleteWarningMark: (schoolId, markId, etag, requestId) =>
     request('DELETE', `/schools/${schoolId}/warningMarks/${markId}`, { query: { requestId, etag }, requestId }),
+
+  users: (schoolId, query) => request('GET', `/schools/${schoolId}/users`, { query }),
+  user: (schoolId, userId) => request('GET', `/schools/${schoolId}/users/${userId}`),
+  createUser: (schoolId, user, requestId) =>
+    request('POST', `/schools/${schoolId}/users`, { body: { ...user, requestId }, requestId }),
+  updateUser: (schoolId, userId, change, requestId) =>
+    request('PATCH', `/schools/${schoolId}/users/${userId}`, { body: { ...change, requestId }, requestId }),
+  setUserGrants: (schoolId, userId, grants, etag, requestId) =>
+    request('POST', `/schools/${schoolId}/users/${userId}:setGrants`, { body: { grants, etag, requestId }, requestId }),
+  disableUser: (schoolId, userId, etag, requestId) =>
+    request('POST', `/schools/${schoolId}/users/${userId}:disable`, { body: { etag, requestId }, requestId }),
+  enableUser: (schoolId, userId, etag, requestId) =>
+    request('POST', `/schools/${schoolId}/users/${userId}:enable`, { body: { etag, requestId }, requestId }),
+  resetUserPassword: (schoolId, userId, newPassword, requestId) =>
+    request('POST', `/schools/${schoolId}/users/${userId}:resetPassword`, { body: { newPassword, requestId }, requestId }),
+
+  onlineSignings: (schoolId, query) => request('GET', `/schools/${schoolId}/onlineSignings`, { query }),
+  onlineSigning: (schoolId, invitationId) => request('GET', `/schools/${schoolId}/onlineSignings/${invitationId}`),
+  onlineSigningPendingCounts: (schoolId) => request('GET', `/schools/${schoolId}/onlineSignings:pendingCounts`),
+  reviewOnlineSigning: (schoolId, invitationId, review, requestId) =>
+    request('POST', `/schools/${schoolId}/onlineSignings/${invitationId}:review`, {
+      body: { ...review, requestId },
+      requestId,
+    }),
+  batchReviewOnlineSignings: (schoolId, review, requestId) =>
+    request('POST', `/schools/${schoolId}/onlineSignings:batchReview`, { body: { ...review, requestId }, requestId }),
+  voidOnlineSigning: (schoolId, invitationId, etag, detail, requestId) =>
+    request('POST', `/schools/${schoolId}/onlineSignings/${invitationId}:void`, {
+      body: { etag, detail, requestId },
+      requestId,
+    }),
 }

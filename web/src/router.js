@@ -12,6 +12,12 @@ const routes = [
     children: [
       { path: '', name: 'home', component: () => import('./views/HomeView.vue'), meta: { title: '首页' } },
       {
+        path: 'accounts',
+        name: 'accounts',
+        component: () => import('./views/AccountsView.vue'),
+        meta: { title: '账号管理', schoolOnly: true },
+      },
+      {
         path: 'signing-settings',
         name: 'signingSettings',
         component: () => import('./views/SigningSettingsView.vue'),
@@ -22,6 +28,12 @@ const routes = [
         name: 'roster',
         component: () => import('./views/RosterView.vue'),
         meta: { title: '学生名单管理' },
+      },
+      {
+        path: 'online-signings',
+        name: 'onlineSignings',
+        component: () => import('./views/OnlineSigningsView.vue'),
+        meta: { title: '在线签约管理' },
       },
       {
         path: 'invalidated',
