@@ -3,13 +3,16 @@
 //
 //   node web/e2e/console.e2e.mjs --base-url=http://127.0.0.1:PORT --artifacts=DIR \
 //       --password=PASSWORD --graduates=6338 --school-code=CODE --restorable-name=NAME \
-//       --second-id-number=ID --second-name=NAME [--class-year=2022] [--max-jump-ms=3000]
+//       --second-id-number=ID --second-name=NAME --employer-name=NAME --signing-names=JSON \
+//       [--class-year=2022] [--max-jump-ms=3000]
 //
 // The driver (console_e2e_test.py) has removed the graduate NAME of 计算机学院 from the EMS and
-// sent it again; this script removes the second one itself.
+// sent it again; this script removes the second one itself. The graduates of --signing-names (a
+// JSON list) have accepted invitations of the warned employer --employer-name, so that
+// 在线签约管理 has that many records waiting for the school's review.
 // Prints one "ok"/"FAILED" line per check, the jump timing, and exits non-zero on the first
 // failed check. Screenshots of the main pages go to DIR.
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { chromium } from 'playwright-core'
 
@@ -24,8 +27,12 @@ const artifacts = args.artifacts
 const password = args.password
 const graduateCount = Number(args.graduates)
 const classYear = args['class-year'] || '2022'
-if (!baseUrl || !artifacts || !password || !graduateCount) {
-  console.error('usage: console.e2e.mjs --base-url=URL --artifacts=DIR --password=PASSWORD --graduates=N')
+const employerName = args['employer-name']
+const signingNames = JSON.parse(args['signing-names'] || '[]')
+if (!baseUrl || !artifacts || !password || !graduateCount || !employerName || signingNames.length < 6) {
+  console.error(
+    'usage: console.e2e.mjs --base-url=URL --artifacts=DIR --password=PASSWORD --graduates=N --employer-name=NAME --signing-names=JSON (6 or more names)',
+  )
   process.exit(2)
 }
 // The target for a page jump is 300 ms from the Enter key to the rendered rows, which the test
@@ -46,6 +53,15 @@ function check(condition, description, detail = '') {
 
 async function screenshot(page, name) {
   await page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true })
+}
+
+// A screenshot for the user guide: waits until no loading mask shows and leaves out the pop-up
+// messages of earlier actions.
+async function guideScreenshot(page, name) {
+  await page.waitForFunction(() => ![...document.querySelectorAll('.el-loading-mask')].some((mask) => mask.offsetParent !== null), null, { timeout: WAIT_MS })
+  const style = await page.addStyleTag({ content: '.el-message { visibility: hidden !important; }' })
+  await screenshot(page, name)
+  await style.evaluate((element) => element.remove())
 }
 
 async function chooseOption(page, select, optionText) {
@@ -120,6 +136,8 @@ async function schoolAdminChecks(browser) {
   check(menu.includes('预警单位管理'), 'school users see 预警单位管理')
   check(menu.includes('签约设置'), 'school users see 签约设置')
   check(page.url().endsWith('/employment'), 'the employment module opens on its home page')
+  check(menu.includes('账号管理'), 'school users see 账号管理')
+  await homeChecks(page, signingNames.length)
 
   // The driver removed one graduate from the EMS and sent it again, so 失效信息管理 lists it
   // with an automatic restore due. Restoring it here brings the roster back to its full size.
@@ -241,6 +259,10 @@ async function schoolAdminChecks(browser) {
   await signingSettingsChecks(page, context)
 
   await warningChecks(page)
+
+  await accountChecks(page)
+
+  await onlineSigningChecks(page, context)
 
   await page.locator('[data-test=user-menu]').click()
   await page.locator('[data-test=logout]').click()
@@ -430,6 +452,303 @@ async function readOnlySchoolUserChecks(browser) {
   await openMenu(page, '签约设置')
   await page.locator('[data-test=settings-status]').waitFor({ timeout: WAIT_MS })
   check(await page.locator('[data-test=save-settings]').count() === 0, 'read-only school users cannot submit signing settings')
+
+  await openMenu(page, '账号管理')
+  await page.waitForURL(/\/employment\/accounts$/)
+  await page.locator('[data-test=account-table] .el-table__body tr').first().waitFor({ timeout: WAIT_MS })
+  check(await page.locator('[data-test=create-account]').count() === 0, 'read-only school users cannot add accounts')
+  check(await page.locator('[data-test=account-table] button:visible').count() === 0, 'read-only school users see no account actions')
+
+  await openMenu(page, '在线签约管理')
+  await page.waitForURL(/\/employment\/online-signings$/)
+  await signingRow(page, signingNames[signingNames.length - 1]).waitFor({ timeout: WAIT_MS })
+  check(await page.locator('[data-test=review]').count() === 0, 'read-only school users get no review button')
+  check(await page.locator('[data-test=batch-approve]').count() === 0, 'read-only school users get no batch review')
+  check(await page.locator('[data-test=signing-table] .el-checkbox').count() === 0, 'read-only school users cannot select records')
+  check(await page.locator('[data-test=view]').count() > 0, 'read-only school users can view records')
+  await guideScreenshot(page, 'online-signings-read-only')
+  await context.close()
+}
+
+// The number an el-statistic inside `container` shows.
+async function statisticValue(container) {
+  return Number((await container.locator('.el-statistic__number').first().innerText()).replace(/[^\d]/g, ''))
+}
+
+// 首页: the pending count links to 在线签约管理, whose default 签约状态 lists the same records;
+// 协议经办人 and the download of the user guide.
+async function homeChecks(page, pendingCount) {
+  const online = page.locator('[data-test=pending-online]')
+  await page.waitForFunction(
+    (n) => document.querySelector('[data-test=pending-online] .el-statistic__number')?.innerText.trim() === String(n),
+    pendingCount,
+    { timeout: WAIT_MS },
+  ).catch(() => {})
+  check((await statisticValue(online)) === pendingCount, `首页 shows ${pendingCount} online signings waiting for the school`, String(await statisticValue(online)))
+  check((await page.locator('[data-test=handlers]').innerText()).includes('尚未提交'), '首页 says that the class has no agreement handler yet')
+  await guideScreenshot(page, 'home')
+
+  const download = page.waitForEvent('download', { timeout: WAIT_MS })
+  await page.locator('[data-test=download-guide]').click()
+  const guide = await download
+  check(guide.suggestedFilename().includes('使用说明'), 'the user guide downloads', guide.suggestedFilename())
+  const guidePath = await guide.path()
+  check(readFileSync(guidePath, 'utf8').includes('# 管理控制台使用说明'), 'the downloaded guide is the staff guide')
+
+  await online.click()
+  await page.waitForURL(/\/employment\/online-signings$/, { timeout: WAIT_MS })
+  await page.waitForFunction((n) => document.querySelector('.el-pagination__total')?.innerText.replace(/\s+/g, ' ').includes(`共 ${n} 条`), pendingCount, { timeout: WAIT_MS })
+  check(true, `the pending count opens 在线签约管理 with 共 ${pendingCount} 条`)
+  const status = await page.locator('.filters .el-select').nth(1).innerText()
+  check(status.includes('就业协议审核中，等待学院/学校审核'), '签约状态 defaults to 就业协议审核中', status)
+}
+
+async function openDialog(page, title) {
+  const dialog = page.locator('.el-dialog:visible', { hasText: title })
+  await dialog.waitFor({ timeout: WAIT_MS })
+  return dialog
+}
+
+// 账号管理: the rules show before anything is typed, a broken rule is named on blur, a service
+// error shows next to 保存, and a new department account gets its grants.
+async function accountChecks(page) {
+  await openMenu(page, '账号管理')
+  await page.waitForURL(/\/employment\/accounts$/)
+  await page.waitForFunction(() => /共 2 条/.test(document.querySelector('.el-pagination__total')?.innerText || ''), null, { timeout: WAIT_MS })
+  check(true, '账号管理 lists the two demo department accounts')
+
+  await page.locator('[data-test=create-account]').click()
+  const dialog = await openDialog(page, '新增院系账号')
+  const text = await dialog.innerText()
+  for (const rule of ['3 至 64 位', '至少包含大写字母、小写字母、数字、其他符号中的三类', '完全一致']) {
+    check(text.includes(rule), `the account form shows the rule "${rule}" before input`)
+  }
+  const radios = dialog.locator('[data-test=create-grant-MODULE_EMPLOYMENT] label.is-checked')
+  check((await radios.innerText()).includes('读写'), 'a new account defaults to 读写 for 基本信息和就业信息')
+
+  await dialog.getByLabel('用户名').fill('dept_jisuanji')
+  await dialog.getByLabel('使用人姓名').fill('钱文')
+  await chooseOption(page, dialog.locator('.el-select').first(), '外国语学院')
+  await dialog.getByLabel('初始密码').fill('abc')
+  await dialog.getByLabel('确认密码').click()
+  await dialog.locator('.el-form-item__error', { hasText: '密码过短' }).waitFor({ timeout: WAIT_MS })
+  check(true, 'a short password is named in the form')
+  const newPassword = 'Waiyu-2026x'
+  await dialog.getByLabel('初始密码').fill(newPassword)
+  await dialog.getByLabel('确认密码').fill(newPassword)
+  await dialog.locator('[data-test=save-account]').click()
+  const error = dialog.locator('[data-test=dialog-error]')
+  await error.waitFor({ timeout: WAIT_MS })
+  const errorText = await error.innerText()
+  check(errorText.includes('dept_jisuanji') && errorText.includes('已被使用'), 'a taken username shows the service message next to 保存', errorText)
+
+  await dialog.getByLabel('用户名').fill('dept_waiyu')
+  await dialog.locator('[data-test=create-grant-MODULE_ARCHIVE] .el-radio', { hasText: '只读' }).click()
+  await dialog.locator('[data-test=save-account]').click()
+  await page.locator('.el-message--success', { hasText: '已新增院系账号 dept_waiyu' }).waitFor({ timeout: WAIT_MS })
+  const row = page.locator('[data-test=account-table] .el-table__body tr', { hasText: 'dept_waiyu' })
+  await row.waitFor({ timeout: WAIT_MS })
+  const cells = await row.locator('td').allInnerTexts()
+  check(cells[2] === '外国语学院' && cells[4] === '读写' && cells[5] === '只读' && cells[6] === '无权限', 'the new account is listed with its department and grants', cells.join('|'))
+  const login = await fetch(`${baseUrl}/v1/sessions:login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ username: 'dept_waiyu', password: newPassword }),
+  })
+  check(login.ok, 'the new department account can log in', String(login.status))
+  await guideScreenshot(page, 'accounts')
+
+  await row.locator('[data-test=open-grants]').click()
+  const grants = await openDialog(page, '设置模块管理权限')
+  await grants.locator('[data-test=grant-MODULE_HOUSEHOLD] .el-radio', { hasText: '读写' }).click()
+  await grants.locator('[data-test=grant-MODULE_EMPLOYMENT] .el-radio', { hasText: '只读' }).click()
+  await guideScreenshot(page, 'account-grants')
+  await grants.locator('[data-test=save-grants]').click()
+  await page.locator('.el-message--success', { hasText: '模块管理权限' }).waitFor({ timeout: WAIT_MS })
+  await page.waitForFunction(() => {
+    const row = [...document.querySelectorAll('[data-test=account-table] .el-table__body tr')].find((r) => r.innerText.includes('dept_waiyu'))
+    return row && row.querySelectorAll('td')[4].innerText.trim() === '只读' && row.querySelectorAll('td')[6].innerText.trim() === '读写'
+  }, null, { timeout: WAIT_MS })
+  check(true, 'changed grants are listed')
+
+  await row.locator('button', { hasText: '停用' }).click()
+  await page.locator('.el-message-box button', { hasText: '确定' }).click()
+  await row.locator('.el-tag', { hasText: '已停用' }).waitFor({ timeout: WAIT_MS })
+  const refused = await fetch(`${baseUrl}/v1/sessions:login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ username: 'dept_waiyu', password: newPassword }),
+  })
+  check(!refused.ok, 'a disabled account cannot log in', String(refused.status))
+  await row.locator('button', { hasText: '启用' }).click()
+  await page.locator('.el-message-box button', { hasText: '确定' }).click()
+  await row.locator('.el-tag', { hasText: '正常' }).waitFor({ timeout: WAIT_MS })
+  check(true, 'a disabled account is enabled again')
+}
+
+function signingRow(page, name) {
+  return page.locator('[data-test=signing-table] .el-table__body tr', { hasText: name })
+}
+
+// Returns {schoolId, headers} for requests that another session of the same school user sends
+// behind the page's back.
+async function behindThePage(page, context) {
+  const schoolId = await page.evaluate(async () => (await (await fetch('/v1/users/me')).json()).schoolId)
+  const csrf = (await context.cookies()).find((cookie) => cookie.name === 'qx_csrf')?.value
+  return { schoolId, headers: { 'X-CSRF-Token': csrf } }
+}
+
+async function signingByName(page, schoolId, name) {
+  const response = await page.request.get(`${baseUrl}/v1/schools/${schoolId}/onlineSignings?status=STATUS_FILTER_ALL&query=${encodeURIComponent(name)}`)
+  const signings = (await response.json()).signings || []
+  if (signings.length !== 1) throw new Error(`expected one online signing of ${name}, got ${signings.length}`)
+  return signings[0]
+}
+
+async function approveBehindThePage(page, context, name) {
+  const { schoolId, headers } = await behindThePage(page, context)
+  const signing = await signingByName(page, schoolId, name)
+  const response = await page.request.post(`${baseUrl}/v1/schools/${schoolId}/onlineSignings/${signing.id}:review`, {
+    data: { requestId: `e2e-review-${signing.id}-${Date.now()}`, etag: signing.etag, decision: 'REVIEW_DECISION_APPROVE' },
+    headers,
+  })
+  check(response.ok(), `another session approves the signing of ${name}`, String(response.status()))
+}
+
+async function waitForTotal(page, total) {
+  await page.waitForFunction((n) => document.querySelector('.el-pagination__total')?.innerText.replace(/\s+/g, ' ').includes(`共 ${n} 条`), total, { timeout: WAIT_MS })
+}
+
+// 在线签约管理 with the records of the driver, each in its own role:
+//   [0] approved with a double click, then voided;  [1] approved by another session first (409);
+//   [2] rejected with a reason;  [3] and [4] reviewed in a batch after another session approved [4];
+//   [5] stays pending for the read-only user.
+async function onlineSigningChecks(page, context) {
+  const [approved, stale, rejected, batchOk, batchStale] = signingNames
+  await openMenu(page, '在线签约管理')
+  await page.waitForURL(/\/employment\/online-signings$/)
+  await waitForTotal(page, signingNames.length)
+  check(true, `在线签约管理 lists the ${signingNames.length} signings waiting for review`)
+  const warned = await page.locator('[data-test=signing-table] [data-test=warned]').count()
+  check(warned === signingNames.length, 'every signing of the warned employer carries 预警单位', String(warned))
+  check((await signingRow(page, approved).innerText()).includes(employerName), 'the rows name the employer')
+  await guideScreenshot(page, 'online-signings')
+
+  // Approve: a double click sends one request.
+  await signingRow(page, approved).locator('[data-test=review]').click()
+  let dialog = await openDialog(page, '线上签约审核')
+  await dialog.locator('[data-test=review-graduate]').waitFor({ timeout: WAIT_MS })
+  const dialogText = await dialog.innerText()
+  check(dialogText.includes(approved) && dialogText.includes(employerName), 'the review dialog shows the graduate and the employer')
+  check(await dialog.locator('[data-test=review-warned]').count() === 1, 'the review dialog warns about the warned employer')
+  check(await dialog.locator('[data-test=review-history] .el-timeline-item').count() > 0, 'the review dialog shows the history')
+  await guideScreenshot(page, 'online-signing-review')
+  const reviews = []
+  const countReview = (request) => {
+    if (request.method() === 'POST' && request.url().includes(':review')) reviews.push(request.headers()['x-request-id'])
+  }
+  page.on('request', countReview)
+  await dialog.locator('[data-test=approve]').dblclick()
+  await page.locator('.el-message--success', { hasText: '已审核通过' }).waitFor({ timeout: WAIT_MS })
+  await page.waitForLoadState('networkidle')
+  page.off('request', countReview)
+  check(reviews.length === 1, 'a double click on 审核通过 sends one request', String(reviews.length))
+  await signingRow(page, approved).waitFor({ state: 'detached', timeout: WAIT_MS })
+  check(true, 'the approved signing leaves the pending list')
+
+  // Another session approves the next record while its dialog is open: 409, message, refresh.
+  await signingRow(page, stale).locator('[data-test=review]').click()
+  dialog = await openDialog(page, '线上签约审核')
+  await dialog.locator('[data-test=approve]').waitFor({ timeout: WAIT_MS })
+  await approveBehindThePage(page, context, stale)
+  await dialog.locator('[data-test=approve]').click()
+  await page.locator('.el-message--warning', { hasText: '该记录已被他人处理，请刷新' }).waitFor({ timeout: WAIT_MS })
+  const staleError = await dialog.locator('[data-test=review-error]').innerText()
+  check(staleError.includes('该记录已被他人处理，请刷新'), 'a concurrent approval shows 该记录已被他人处理，请刷新 next to the buttons', staleError)
+  await page.waitForFunction(() => document.querySelector('.el-dialog [data-test=review-status]')?.innerText.includes('签约完成'), null, { timeout: WAIT_MS })
+  check(await dialog.locator('[data-test=approve]').count() === 0, 'the refreshed dialog shows the record as signed without 审核通过')
+  await guideScreenshot(page, 'online-signing-conflict')
+  await dialog.locator('button', { hasText: '关闭' }).click()
+  await signingRow(page, stale).waitFor({ state: 'detached', timeout: WAIT_MS })
+  check(true, 'the list refreshes the row after the conflict')
+
+  // Reject: the reason and the detail are required before the request.
+  await signingRow(page, rejected).locator('[data-test=review]').click()
+  dialog = await openDialog(page, '线上签约审核')
+  await dialog.locator('[data-test=reject]').click()
+  await dialog.locator('[data-test=confirm-reject]').click()
+  await dialog.locator('.el-form-item__error', { hasText: '请选择不通过原因' }).waitFor({ timeout: WAIT_MS })
+  await dialog.locator('.el-form-item__error', { hasText: '请填写具体问题' }).waitFor({ timeout: WAIT_MS })
+  check(true, 'a rejection without reason and detail is stopped in the form')
+  await chooseOption(page, dialog.locator('.el-form .el-select'), '单位信息有误')
+  await dialog.locator('textarea').fill('单位注册地址与营业执照不一致')
+  await guideScreenshot(page, 'online-signing-reject')
+  await dialog.locator('[data-test=confirm-reject]').click()
+  await page.locator('.el-message--success', { hasText: '已审核不通过' }).waitFor({ timeout: WAIT_MS })
+  await signingRow(page, rejected).waitFor({ state: 'detached', timeout: WAIT_MS })
+  check(true, 'a rejected signing leaves the pending list')
+
+  // Batch: one record was approved by another session in the meantime, so it fails alone.
+  await approveBehindThePage(page, context, batchStale)
+  await signingRow(page, batchOk).locator('.el-checkbox').click()
+  await signingRow(page, batchStale).locator('.el-checkbox').click()
+  await page.locator('[data-test=batch-approve]').click()
+  await page.locator('.el-message-box button', { hasText: '确定' }).click()
+  const results = await openDialog(page, '批量审核结果')
+  await results.locator('.el-table__body tr').nth(1).waitFor({ timeout: WAIT_MS })
+  const resultsText = await results.innerText()
+  check(resultsText.includes('成功 1 条，失败 1 条'), 'batch review reports one success and one failure', resultsText)
+  const staleResult = await results.locator('.el-table__body tr', { hasText: batchStale }).innerText()
+  check(staleResult.includes('失败') && /[\u4e00-\u9fff]{4,}/.test(staleResult.replace(batchStale, '').replace('失败', '')), 'the failed record shows its Chinese message', staleResult)
+  await guideScreenshot(page, 'online-signing-batch')
+  await results.locator('button', { hasText: '确定' }).click()
+  await waitForTotal(page, signingNames.length - 5)
+
+  // Void: school users void a signed record with a required reason.
+  await chooseOption(page, page.locator('.filters .el-select').nth(1), '签约完成')
+  await page.locator('[data-test=search]').click()
+  await waitForTotal(page, 4)
+  await signingRow(page, approved).locator('[data-test=void]').click()
+  dialog = await openDialog(page, '作废签约信息')
+  await dialog.locator('[data-test=confirm-void]').click()
+  await dialog.locator('.el-form-item__error', { hasText: '请填写作废原因' }).waitFor({ timeout: WAIT_MS })
+  await dialog.locator('textarea').fill('毕业生与用人单位协商一致解除')
+  await dialog.locator('[data-test=confirm-void]').click()
+  await page.locator('.el-message--success', { hasText: '已作废' }).waitFor({ timeout: WAIT_MS })
+  await signingRow(page, approved).waitFor({ state: 'detached', timeout: WAIT_MS })
+  check(true, 'a signed record is voided')
+
+  await chooseOption(page, page.locator('.filters .el-select').nth(1), '全部')
+  await page.locator('[data-test=search]').click()
+  await waitForTotal(page, signingNames.length)
+  check((await signingRow(page, approved).innerText()).includes('已作废'), 'the voided signing shows 已作废')
+  check((await signingRow(page, rejected).innerText()).includes('不通过'), 'the rejected signing shows 审核不通过')
+
+  await openMenu(page, '首页')
+  await page.waitForFunction(() => document.querySelector('[data-test=pending-online] .el-statistic__number')?.innerText.trim() === '1', null, { timeout: WAIT_MS })
+  check(true, '首页 counts the one signing still waiting')
+}
+
+// Every main page fits a 1366×768 window without horizontal scrolling.
+async function smallWindowChecks(browser) {
+  const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN' })
+  const page = await context.newPage()
+  await login(page, 'school_admin', password)
+  await enterEmploymentModule(page)
+  const pages = ['首页', '账号管理', '签约设置', '学生名单管理', '在线签约管理', '失效信息管理', '预警单位管理', '数据统计']
+  for (const title of pages) {
+    await openMenu(page, title)
+    await page.locator('.crumbs', { hasText: title }).waitFor({ timeout: WAIT_MS })
+    await page.waitForLoadState('networkidle')
+    const { scrollWidth, clientWidth } = await page.evaluate(() => ({
+      scrollWidth: document.documentElement.scrollWidth,
+      clientWidth: document.documentElement.clientWidth,
+    }))
+    check(scrollWidth <= clientWidth, `${title} fits 1366×768 without horizontal scrolling`, `${scrollWidth} > ${clientWidth}`)
+  }
+  await openMenu(page, '在线签约管理')
+  await page.waitForLoadState('networkidle')
+  await guideScreenshot(page, 'online-signings-1366')
   await context.close()
 }
 
@@ -445,6 +764,7 @@ try {
   const departmentTotal = await schoolAdminChecks(browser)
   await readOnlySchoolUserChecks(browser)
   await departmentUserChecks(browser, departmentTotal)
+  await smallWindowChecks(browser)
   console.log('all console checks passed')
 } catch (error) {
   console.log(`console e2e failed: ${error.stack || error}`)

@@ -5,10 +5,13 @@ Starts ems-simulator, accounts, warning, sync, signing and the gateway (serving 
 QUXIANG_BUILD_DIR on free loopback ports, with fresh databases on the MariaDB or MySQL server
 named by MYSQL_HOST, MYSQL_PORT, MYSQL_USER and MYSQL_PASSWORD (scripts/test exports them).
 Loads the demo school with tools/demo/load_demo.py and its 6,338-graduate roster of class 2022
-with tools/demo/load_roster.py, then runs web/e2e/console.e2e.mjs, which drives Debian's
-/usr/bin/chromium headless with playwright-core. Screenshots go to test-artifacts/console/.
+with tools/demo/load_roster.py. For 在线签约管理 it also loads a small roster of the current class
+and the demo employer, which invites some of its graduates, who accept. Then it runs
+web/e2e/console.e2e.mjs, which drives Debian's /usr/bin/chromium headless with playwright-core.
+Screenshots go to test-artifacts/console/.
 """
 
+import datetime
 import json
 import os
 import pathlib
@@ -36,6 +39,10 @@ SERVICE_SECRETS = {
     "signing": "console-e2e-signing-secret-0123456789abcdef",
 }
 LOADER_TIMEOUT_SECONDS = 180
+# Graduates of the current class in the roster that gives the console online signings, and how
+# many of them accept an invitation (console.e2e.mjs reviews them in its own order).
+CURRENT_CLASS_GRADUATES = 40
+SIGNING_COUNT = 6
 BROWSER_TIMEOUT_SECONDS = 240
 
 
@@ -102,6 +109,12 @@ class Stack:
         )
         if "warning_address" in signing_help.stdout + signing_help.stderr:
             flags.append(f"--warning_address=127.0.0.1:{warning_port}")
+        # Signing binaries that issue agreement PDFs need the key of their verification codes.
+        if "agreement_key_file" in signing_help.stdout + signing_help.stderr:
+            key_file = self.work_dir / "agreement-key"
+            key_file.write_text("console-e2e-agreement-key-0123456789abcdef0123456789abcdef\n")
+            key_file.chmod(0o600)
+            flags.append(f"--agreement_key_file={key_file}")
         return flags
 
     def start(self, web_root):
@@ -245,6 +258,87 @@ def prepare_restorable_graduate(base_url, roster_file):
     return restorable, second
 
 
+def create_pending_signings(base_url, work_dir):
+    """Give the console online signings to review: SIGNING_COUNT graduates of the current class
+    accept an invitation of the demo employer, which the school has marked as a warned employer.
+
+    Loads a roster of CURRENT_CLASS_GRADUATES graduates of the current class (class 2022 is
+    closed, so its graduates cannot sign) and the signing settings and employer of
+    load_signing_demo.py, as scripts/run does. Returns the employer's name and the names of the
+    graduates in the order of their invitations.
+    """
+    roster = run_tool(
+        [
+            sys.executable,
+            str(SOURCE_DIR / "tools/demo/load_roster.py"),
+            f"--base-url={base_url}",
+            f"--cache-dir={work_dir / 'roster-cache'}",
+            "--class-year=current",
+            f"--count={CURRENT_CLASS_GRADUATES}",
+            f"--timeout={LOADER_TIMEOUT_SECONDS}",
+        ],
+        LOADER_TIMEOUT_SECONDS + 60,
+    )
+    signing = run_tool(
+        [sys.executable, str(SOURCE_DIR / "tools/demo/load_signing_demo.py"), f"--base-url={base_url}", "--class-year=current"],
+        LOADER_TIMEOUT_SECONDS,
+    )
+    class_year = roster["roster"]["classYear"]
+    records = load_roster.read_roster_records(pathlib.Path(roster["roster"]["file"]).read_bytes())
+    eligible = [
+        record
+        for record in records
+        if record.get("培养方式代码") not in load_roster.NOT_ONLINE_SIGNING_TRAINING_MODES
+        and load_roster.is_basic_multilingual(record.get("姓名", ""))
+    ]
+    if len(eligible) < SIGNING_COUNT:
+        raise RuntimeError(f"the current class has {len(eligible)} graduates who may sign online, fewer than {SIGNING_COUNT}")
+
+    admin = load_demo.Session(base_url)
+    school_id = admin.login("school_admin", load_demo.DEMO_PASSWORD)["schoolId"]
+    employer_login = signing["employer"]
+    admin.request(
+        "POST",
+        f"/v1/schools/{school_id}/warningMarks",
+        {
+            "requestId": f"console-e2e-warn-{os.getpid()}",
+            "creditCode": employer_login["creditCode"],
+            "employerName": employer_login["name"],
+            "category": "WARNING_CATEGORY_FALSE_ADVERTISING",
+            "note": "浏览器测试标记的预警单位",
+        },
+    )
+    employer = load_demo.Session(base_url)
+    employer.login(employer_login["username"], employer_login["password"])
+    deadline = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=7)
+    names = []
+    login_deadline = time.monotonic() + LOADER_TIMEOUT_SECONDS
+    for index, record in enumerate(eligible[:SIGNING_COUNT]):
+        username = f"{load_demo.SCHOOL['code']}-{record['学号']}"
+        load_roster.wait_for_login(admin, school_id, username, login_deadline, LOADER_TIMEOUT_SECONDS)
+        load_roster.activate_graduate(base_url, username, record)
+        invitation = employer.request(
+            "POST",
+            f"/v1/employers/{employer_login['id']}/invitations",
+            {
+                "requestId": f"console-e2e-invite-{os.getpid()}-{index}",
+                "schoolId": school_id,
+                "studentNumber": record["学号"],
+                "classYear": class_year,
+                "answerDeadline": deadline.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            },
+        )
+        graduate = load_demo.Session(base_url)
+        graduate.login(username, load_demo.DEMO_PASSWORD)
+        graduate.request(
+            "POST",
+            f"/v1/invitations/{invitation['id']}:accept",
+            {"requestId": f"console-e2e-accept-{os.getpid()}-{index}", "etag": invitation.get("etag", "")},
+        )
+        names.append(record["姓名"])
+    return employer_login["name"], names
+
+
 def main():
     for variable in ("QUXIANG_BUILD_DIR", "MYSQL_HOST"):
         if not os.environ.get(variable):
@@ -294,6 +388,7 @@ def main():
             print(f"the demo roster has {listed} graduates, expected {GRADUATE_COUNT}")
             return 1
         restorable, second = prepare_restorable_graduate(stack.base_url, roster["roster"]["file"])
+        employer_name, signing_names = create_pending_signings(stack.base_url, work_dir)
         print(f"stack and demo data ready after {time.monotonic() - started:.1f} s at {stack.base_url}", flush=True)
 
         browser = subprocess.run(
@@ -308,6 +403,8 @@ def main():
                 f"--restorable-name={restorable['姓名']}",
                 f"--second-id-number={second['身份证号']}",
                 f"--second-name={second['姓名']}",
+                f"--employer-name={employer_name}",
+                f"--signing-names={json.dumps(signing_names, ensure_ascii=False)}",
             ],
             cwd=SOURCE_DIR / "web",
             timeout=BROWSER_TIMEOUT_SECONDS,
