@@ -144,6 +144,7 @@ export const api = {
   graduates: (schoolId, classYear, query) =>
     request('GET', `/schools/${schoolId}/classes/${classYear}/graduates`, { query }),
   graduate: (schoolId, graduateId) => request('GET', `/schools/${schoolId}/graduates/${graduateId}`),
+  ledgerEntry: (schoolId, graduateId) => request('GET', `/schools/${schoolId}/graduates/${graduateId}/ledger`),
   restoreGraduate: (schoolId, graduateId, requestId) =>
     request('POST', `/schools/${schoolId}/graduates/${graduateId}:restore`, {
       body: { requestId },
