@@ -16,6 +16,8 @@ class EmsClient {
 
   virtual absl::Status ListRosterChanges(absl::Time deadline, const ems::v1::ListRosterChangesRequest& request,
                                          ems::v1::ListRosterChangesResponse* response) = 0;
+  virtual absl::Status GetGraduate(absl::Time deadline, const ems::v1::GetGraduateRequest& request,
+                                   ems::v1::GetGraduateResponse* response) = 0;
   virtual absl::Status UpsertDestination(absl::Time deadline, const ems::v1::UpsertDestinationRequest& request,
                                          ems::v1::DestinationAck* ack) = 0;
   virtual absl::Status VoidDestination(absl::Time deadline, const ems::v1::VoidDestinationRequest& request,

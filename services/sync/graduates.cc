@@ -190,6 +190,36 @@ absl::Status Graduates::GetGraduate(const RequestInfo& info, const v1::GetGradua
   return absl::OkStatus();
 }
 
+absl::Status Graduates::BatchGetGraduates(const RequestInfo& info, const v1::BatchGetGraduatesRequest& request,
+                                          v1::BatchGetGraduatesResponse* response) {
+  if (info.principal == nullptr) return NotLoggedIn();
+  if (!IsReaderService(*info.principal)) {
+    return PermissionDenied("READER_SERVICE_ONLY", "只有平台内部服务可以批量读取毕业生信息。");
+  }
+  int64_t school_id = 0;
+  if (!ParseId(request.school_id(), &school_id)) {
+    return InvalidArgument("INVALID_SCHOOL_ID", "学校编号无效。", {{"field", "school_id"}});
+  }
+  if (request.graduate_ids_size() == 0 || request.graduate_ids_size() > kMaxBatchGraduates) {
+    return InvalidArgument("INVALID_BATCH_SIZE", "一次应读取 1 到 500 名毕业生。",
+                           {{"count", std::to_string(request.graduate_ids_size())}});
+  }
+  std::vector<int64_t> ids;
+  ids.reserve(request.graduate_ids_size());
+  for (const std::string& text : request.graduate_ids()) {
+    int64_t id = 0;
+    if (ParseId(text, &id)) ids.push_back(id);
+  }
+  ASSIGN_OR_RETURN(auto rows, pool_.Read<std::vector<GraduateRow>>(info.deadline, [&](db::Session& s) {
+    return GraduateRepository::FindGraduatesByIds(s, ids);
+  }));
+  for (const GraduateRow& row : rows) {
+    if (row.school_id != school_id) continue;
+    *response->add_graduates() = GraduateOf(row, request.reveal_id_number());
+  }
+  return absl::OkStatus();
+}
+
 absl::Status Graduates::RestoreGraduate(const RequestInfo& info, const v1::RestoreGraduateRequest& request,
                                         v1::Graduate* response) {
   ASSIGN_OR_RETURN(int64_t school_id, AuthorizeSchoolWriter(info, request.school_id()));

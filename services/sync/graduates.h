@@ -25,6 +25,8 @@ namespace quxiang::sync {
 // The largest page of ListGraduates; the console offers 10, 20, 50 and 100 per page.
 inline constexpr int kMaxGraduatePageSize = 100;
 inline constexpr int kDefaultGraduatePageSize = 10;
+// The maximum number of graduates in one BatchGetGraduates call.
+inline constexpr int kMaxBatchGraduates = 500;
 
 // The public GraduateSummary of a row, with the ID number masked.
 v1::GraduateSummary GraduateSummaryOf(const GraduateRow& row);
@@ -40,6 +42,9 @@ class Graduates {
   absl::Status GetGraduate(const RequestInfo& info, const v1::GetGraduateRequest& request, v1::Graduate* response);
   absl::Status RestoreGraduate(const RequestInfo& info, const v1::RestoreGraduateRequest& request,
                                v1::Graduate* response);
+  // Reader services only, for the flow services' exports.
+  absl::Status BatchGetGraduates(const RequestInfo& info, const v1::BatchGetGraduatesRequest& request,
+                                 v1::BatchGetGraduatesResponse* response);
 
   // Restores the invalidated graduates whose restore time has passed, each in its own
   // transaction, at most `limit`; returns how many it restored. A graduate that cannot be

@@ -37,6 +37,13 @@ absl::Status GrpcEmsClient::ListRosterChanges(absl::Time deadline, const ems::v1
   return FromGrpcStatus(stub_->ListRosterChanges(&context, request, response));
 }
 
+absl::Status GrpcEmsClient::GetGraduate(absl::Time deadline, const ems::v1::GetGraduateRequest& request,
+                                        ems::v1::GetGraduateResponse* response) {
+  grpc::ClientContext context;
+  SetDeadline(context, deadline);
+  return FromGrpcStatus(stub_->GetGraduate(&context, request, response));
+}
+
 absl::Status GrpcEmsClient::UpsertDestination(absl::Time deadline, const ems::v1::UpsertDestinationRequest& request,
                                               ems::v1::DestinationAck* ack) {
   grpc::ClientContext context;

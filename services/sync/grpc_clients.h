@@ -37,6 +37,8 @@ class GrpcEmsClient final : public EmsClient {
 
   absl::Status ListRosterChanges(absl::Time deadline, const ems::v1::ListRosterChangesRequest& request,
                                  ems::v1::ListRosterChangesResponse* response) override;
+  absl::Status GetGraduate(absl::Time deadline, const ems::v1::GetGraduateRequest& request,
+                           ems::v1::GetGraduateResponse* response) override;
   absl::Status UpsertDestination(absl::Time deadline, const ems::v1::UpsertDestinationRequest& request,
                                  ems::v1::DestinationAck* ack) override;
   absl::Status VoidDestination(absl::Time deadline, const ems::v1::VoidDestinationRequest& request,

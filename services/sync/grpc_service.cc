@@ -30,6 +30,10 @@ RequestInfo ToRequestInfo(const server::CallContext& call) {
 QUXIANG_SYNC_RPC_IMPL(graduates, ListGraduates, ListGraduatesRequest, ListGraduatesResponse)
 QUXIANG_SYNC_RPC_IMPL(graduates, GetGraduate, GetGraduateRequest, Graduate)
 QUXIANG_SYNC_RPC_IMPL(graduates, RestoreGraduate, RestoreGraduateRequest, Graduate)
+QUXIANG_SYNC_RPC_IMPL(graduates, BatchGetGraduates, BatchGetGraduatesRequest, BatchGetGraduatesResponse)
+QUXIANG_SYNC_RPC_IMPL(ems_comparison, CompareGraduateWithEms, CompareGraduateWithEmsRequest, GraduateEmsComparison)
+QUXIANG_SYNC_RPC_IMPL(ems_comparison, RefreshGraduateFromEms, RefreshGraduateFromEmsRequest,
+                      RefreshGraduateFromEmsResponse)
 QUXIANG_SYNC_RPC_IMPL(code_tables, ListCodeTables, ListCodeTablesRequest, ListCodeTablesResponse)
 QUXIANG_SYNC_RPC_IMPL(code_tables, GetCodeTable, GetCodeTableRequest, CodeTable)
 QUXIANG_SYNC_RPC_IMPL(eligibility, CheckEligibility, CheckEligibilityRequest, Eligibility)

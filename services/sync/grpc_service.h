@@ -6,6 +6,7 @@
 #include "quxiang/sync/v1/sync.grpc.pb.h"
 #include "services/sync/code_table_catalog.h"
 #include "services/sync/eligibility.h"
+#include "services/sync/ems_comparison.h"
 #include "services/sync/event_feed.h"
 #include "services/sync/graduates.h"
 #include "services/sync/ledger.h"
@@ -23,6 +24,7 @@ struct SyncDomain {
   Reconciliation* reconciliation = nullptr;
   Statistics* statistics = nullptr;
   EventFeed* events = nullptr;
+  EmsComparison* ems_comparison = nullptr;
 };
 
 class SyncGrpcService final : public v1::SyncService::CallbackService {
@@ -35,6 +37,9 @@ class SyncGrpcService final : public v1::SyncService::CallbackService {
   QUXIANG_SYNC_RPC(ListGraduates, ListGraduatesRequest, ListGraduatesResponse)
   QUXIANG_SYNC_RPC(GetGraduate, GetGraduateRequest, Graduate)
   QUXIANG_SYNC_RPC(RestoreGraduate, RestoreGraduateRequest, Graduate)
+  QUXIANG_SYNC_RPC(BatchGetGraduates, BatchGetGraduatesRequest, BatchGetGraduatesResponse)
+  QUXIANG_SYNC_RPC(CompareGraduateWithEms, CompareGraduateWithEmsRequest, GraduateEmsComparison)
+  QUXIANG_SYNC_RPC(RefreshGraduateFromEms, RefreshGraduateFromEmsRequest, RefreshGraduateFromEmsResponse)
   QUXIANG_SYNC_RPC(ListCodeTables, ListCodeTablesRequest, ListCodeTablesResponse)
   QUXIANG_SYNC_RPC(GetCodeTable, GetCodeTableRequest, CodeTable)
   QUXIANG_SYNC_RPC(CheckEligibility, CheckEligibilityRequest, Eligibility)

@@ -196,6 +196,8 @@ int main(int argc, char** argv) {
   domain.reconciliation = &reconciliation;
   domain.statistics = &statistics;
   domain.events = &events;
+  quxiang::sync::EmsComparison ems_comparison(**pool, ems, clock);
+  domain.ems_comparison = &ems_comparison;
   quxiang::sync::SyncGrpcService service(domain, runtime);
   int exit_code = quxiang::server::Serve(quxiang::server::ServeOptionsFromFlags(), {&service}, runtime, [&] {
     roster_job.Start();

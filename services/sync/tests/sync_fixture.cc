@@ -270,6 +270,8 @@ std::unique_ptr<SyncStack> SyncStack::Start(const std::string& name, std::string
   domain.reconciliation = stack->reconciliation_.get();
   domain.statistics = stack->statistics_.get();
   domain.events = stack->events_.get();
+  stack->ems_comparison_ = std::make_unique<EmsComparison>(*stack->pool_, *stack->ems_client_, stack->clock_);
+  domain.ems_comparison = stack->ems_comparison_.get();
   stack->service_ = std::make_unique<SyncGrpcService>(domain, *stack->runtime_);
   int grpc_port = 0;
   stack->server_ = StartServer(stack->service_.get(), &grpc_port);

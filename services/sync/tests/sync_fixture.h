@@ -164,6 +164,7 @@ class SyncStack {
   std::unique_ptr<Reconciliation> reconciliation_;
   std::unique_ptr<Statistics> statistics_;
   std::unique_ptr<EventFeed> events_;
+  std::unique_ptr<EmsComparison> ems_comparison_;
   std::unique_ptr<AccountsRelay> accounts_relay_;
   std::unique_ptr<server::Runtime> runtime_;
   std::unique_ptr<SyncGrpcService> service_;
