@@ -289,26 +289,25 @@ async function graduateStatus(page, expected) {
   check(text.includes(expected), `the graduate sees ${expected}`, text)
 }
 
-// A staff user signs in through the login page and approves the graduate's signing over HTTP
-// with that browser session.
-// TODO: approve in 在线签约管理 once the console has that page.
-async function staffApproves(browser, username, stageName) {
+// A staff user approves the graduate's signing in 在线签约管理, whose default filter lists the
+// signings waiting for review.
+async function staffApproves(browser, username, stageName, expectedStatus) {
   const { context, page } = await newPage(browser)
   await login(page, 'staff', username, password)
-  await page.waitForURL(`${baseUrl}/`, { timeout: WAIT_MS })
-  const listed = await context.request.get(`${baseUrl}/v1/schools/${schoolId}/onlineSignings`, {
-    params: { query: graduateStudentNumber },
-  })
-  check(listed.ok(), `the ${stageName} user lists the signings waiting for review`, await listed.text())
-  const signing = ((await listed.json()).signings || []).find((item) => item.studentNumber === graduateStudentNumber)
-  check(Boolean(signing), `the ${stageName} user's list contains the graduate's signing`)
-
-  const csrf = (await context.cookies()).find((cookie) => cookie.name === 'qx_csrf')?.value || ''
-  const reviewed = await context.request.post(`${baseUrl}/v1/schools/${schoolId}/onlineSignings/${signing.id}:review`, {
-    headers: { 'X-CSRF-Token': csrf },
-    data: { requestId: `signing-e2e-${stageName}-${signing.id}`, etag: signing.etag, decision: 'REVIEW_DECISION_APPROVE' },
-  })
-  check(reviewed.ok(), `the ${stageName} user approves the signing`, await reviewed.text())
+  await enterEmploymentModule(page)
+  await openMenu(page, '在线签约管理')
+  await page.waitForURL(/\/employment\/online-signings$/, { timeout: WAIT_MS })
+  const row = page.locator('[data-test=signing-table] tbody tr', { hasText: graduateName })
+  await row.waitFor({ timeout: WAIT_MS })
+  await row.locator('[data-test=review]').click()
+  const dialog = page.locator('[data-test=review-dialog]')
+  const status = dialog.locator('[data-test=review-status]')
+  await status.waitFor({ timeout: WAIT_MS })
+  check((await status.innerText()).includes(expectedStatus), `the ${stageName} user opens the signing as ${expectedStatus}`)
+  await screenshot(page, `staff-review-${stageName}`)
+  await dialog.locator('[data-test=approve]').click()
+  await page.locator('.el-message--success', { hasText: /已(审核|鉴证)通过/ }).waitFor({ timeout: WAIT_MS })
+  check(true, `the ${stageName} user approves the signing in 在线签约管理`)
   await context.close()
 }
 
@@ -349,9 +348,9 @@ try {
   await directedGraduateFlow(browser)
   const graduate = await graduateAccepts(browser)
 
-  await staffApproves(browser, args['department-username'], 'department')
+  await staffApproves(browser, args['department-username'], 'department', '学生已同意签约，等待学院审核')
   await graduateStatus(graduate.page, '学生已同意签约，等待学校审核')
-  await staffApproves(browser, 'school_admin', 'school')
+  await staffApproves(browser, 'school_admin', 'school', '学生已同意签约，等待学校审核')
   await graduateStatus(graduate.page, '签约完成')
   await screenshot(graduate.page, 'graduate-signed')
 
