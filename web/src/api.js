@@ -145,6 +145,13 @@ export const api = {
     request('GET', `/schools/${schoolId}/classes/${classYear}/graduates`, { query }),
   graduate: (schoolId, graduateId) => request('GET', `/schools/${schoolId}/graduates/${graduateId}`),
   ledgerEntry: (schoolId, graduateId) => request('GET', `/schools/${schoolId}/graduates/${graduateId}/ledger`),
+  emsComparison: (schoolId, graduateId) =>
+    request('GET', `/schools/${schoolId}/graduates/${graduateId}/emsComparison`),
+  refreshGraduateFromEms: (schoolId, graduateId, etag, requestId) =>
+    request('POST', `/schools/${schoolId}/graduates/${graduateId}:refreshFromEms`, {
+      body: { etag, requestId },
+      requestId,
+    }),
   restoreGraduate: (schoolId, graduateId, requestId) =>
     request('POST', `/schools/${schoolId}/graduates/${graduateId}:restore`, {
       body: { requestId },
