@@ -11,6 +11,8 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "quxiang/accounts/v1/accounts.pb.h"
+#include "quxiang/common/v1/files.pb.h"
+#include "services/gateway/file_transfer.h"
 #include "services/gateway/session_cookies.h"
 #include "services/gateway/transcoder.h"
 #include "spdlog/spdlog.h"
@@ -144,7 +146,9 @@ void ApiHandler::Handle(std::shared_ptr<const HttpRequest> request, std::string 
   call->route = match.route;
   call->bindings = std::move(match.bindings);
 
-  if (!DeadlineFor(http, options_.default_deadline, &call->deadline)) {
+  absl::Duration deadline =
+      call->route->server_streaming ? options_.stream_deadline : options_.default_deadline;
+  if (!DeadlineFor(http, deadline, &call->deadline)) {
     RespondError(call, InvalidTimeoutHeader(*http.FindHeader(kTimeoutHeader)));
     return;
   }
@@ -222,9 +226,17 @@ void ApiHandler::ContinueWithSession(std::shared_ptr<ApiCall> call,
 void ApiHandler::Forward(std::shared_ptr<ApiCall> call, std::string authorization) {
   const Route& route = *call->route;
   HttpError error;
-  call->request_message = BuildRequestMessage(route, call->bindings, call->request->query(),
-                                              call->request->body, &error);
+  // The body of an upload route is the raw file, which SetUploadedFile puts into its field.
+  absl::string_view json_body =
+      route.upload_field != nullptr ? absl::string_view() : absl::string_view(call->request->body);
+  call->request_message =
+      BuildRequestMessage(route, call->bindings, call->request->query(), json_body, &error);
   if (call->request_message == nullptr) {
+    RespondError(call, error);
+    return;
+  }
+  if (route.upload_field != nullptr &&
+      !SetUploadedFile(route, *call->request, *call->request_message, &error)) {
     RespondError(call, error);
     return;
   }
@@ -234,6 +246,11 @@ void ApiHandler::Forward(std::shared_ptr<ApiCall> call, std::string authorizatio
     // Routes exist only for configured services, so this is a bug of the gateway.
     spdlog::error("no backend for routed method {}", route.grpc_method);
     RespondError(call, RouteNotFound(call->request->path()));
+    return;
+  }
+
+  if (route.server_streaming) {
+    ForwardStream(call, *stub, authorization);
     return;
   }
 
@@ -252,6 +269,54 @@ void ApiHandler::Forward(std::shared_ptr<ApiCall> call, std::string authorizatio
                   });
 }
 
+void ApiHandler::ForwardStream(const std::shared_ptr<ApiCall>& call, MessageStub& stub,
+                               const std::string& authorization) {
+  auto stream = std::make_shared<BackendFileStream>(call->route->grpc_method, call->request_id);
+  PrepareContext(stream->context(), *call);
+  if (!authorization.empty()) stream->context().AddMetadata("authorization", authorization);
+
+  grpc::ClientContext* context = &stream->context();
+  BackendFileStream* raw_stream = stream.get();
+  // The stream stays registered until its OnDone, so the raw pointer is valid in CancelAll.
+  BeginCall(context, [raw_stream] { raw_stream->Cancel(); });
+  std::weak_ptr<BackendFileStream> weak_stream = stream;
+  stream->Start(
+      stub, std::move(call->request_message),
+      [this, call, weak_stream](const grpc::Status& status, quxiang::common::v1::HttpFile* first) {
+        if (!status.ok()) {
+          OnBackendDone(call, status);
+          return;
+        }
+        HttpResponse response;
+        response.backend_method = call->route->grpc_method;
+        if (first == nullptr) {
+          // A stream without messages is an empty file.
+          response.headers = FileResponseHeaders("", "");
+        } else {
+          response.headers = FileResponseHeaders(first->content_type(), first->file_name());
+          response.body = std::move(*first->mutable_data());
+          // The first-message callback runs inside the stream's OnReadDone, so it is alive.
+          response.body_stream = weak_stream.lock();
+        }
+        call->done(std::move(response));
+      },
+      [this, context] { EndCall(context); });
+}
+
+void ApiHandler::RespondFile(const std::shared_ptr<ApiCall>& call) {
+  auto* file = dynamic_cast<quxiang::common::v1::HttpFile*>(call->response_message.get());
+  if (file == nullptr) {
+    spdlog::error("response of {} is not a {}", call->route->grpc_method, kHttpFileMessage);
+    RespondError(call, BackendResponseInvalid(call->route->grpc_method));
+    return;
+  }
+  HttpResponse response;
+  response.headers = FileResponseHeaders(file->content_type(), file->file_name());
+  response.body = std::move(*file->mutable_data());
+  response.backend_method = call->route->grpc_method;
+  call->done(std::move(response));
+}
+
 void ApiHandler::OnBackendDone(const std::shared_ptr<ApiCall>& call, const grpc::Status& status) {
   const std::string& method = call->route->method->full_name();
   bool by_session = !call->session_token.empty();
@@ -268,6 +333,10 @@ void ApiHandler::OnBackendDone(const std::shared_ptr<ApiCall>& call, const grpc:
 
   if (method == kLoginMethod) {
     FinishLogin(call);
+    return;
+  }
+  if (call->route->file_response) {
+    RespondFile(call);
     return;
   }
 
@@ -340,9 +409,9 @@ void ApiHandler::PrepareContext(grpc::ClientContext& context, const ApiCall& cal
   }
 }
 
-void ApiHandler::BeginCall(grpc::ClientContext* context) {
+void ApiHandler::BeginCall(grpc::ClientContext* context, std::function<void()> cancel) {
   std::lock_guard<std::mutex> lock(mutex_);
-  running_.insert(context);
+  running_.emplace(context, std::move(cancel));
 }
 
 void ApiHandler::EndCall(grpc::ClientContext* context) {
@@ -353,7 +422,13 @@ void ApiHandler::EndCall(grpc::ClientContext* context) {
 
 void ApiHandler::CancelAll() {
   std::lock_guard<std::mutex> lock(mutex_);
-  for (grpc::ClientContext* context : running_) context->TryCancel();
+  for (const auto& [context, cancel] : running_) {
+    if (cancel) {
+      cancel();
+    } else {
+      context->TryCancel();
+    }
+  }
 }
 
 }  // namespace quxiang::gateway

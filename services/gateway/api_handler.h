@@ -15,9 +15,10 @@
 #define QUXIANG_SERVICES_GATEWAY_API_HANDLER_H_
 
 #include <condition_variable>
+#include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
-#include <set>
 #include <string>
 
 #include <grpcpp/client_context.h>
@@ -37,6 +38,8 @@ inline constexpr char kTimeoutHeader[] = "x-timeout-ms";
 struct ApiOptions {
   // Deadline of a backend call when the client sent no shorter X-Timeout-Ms.
   absl::Duration default_deadline = absl::Seconds(15);
+  // Deadline of a call that streams a file, which lasts as long as the client takes to download.
+  absl::Duration stream_deadline = absl::Minutes(10);
   // Adds the Secure attribute to the session cookies; required behind HTTPS.
   bool cookie_secure = false;
 };
@@ -66,6 +69,9 @@ class ApiHandler {
   void ContinueWithSession(std::shared_ptr<ApiCall> call, const std::string& session_token,
                            const SessionIdentity& identity);
   void Forward(std::shared_ptr<ApiCall> call, std::string authorization);
+  void ForwardStream(const std::shared_ptr<ApiCall>& call, MessageStub& stub,
+                     const std::string& authorization);
+  void RespondFile(const std::shared_ptr<ApiCall>& call);
   void OnBackendDone(const std::shared_ptr<ApiCall>& call, const grpc::Status& status);
   void FinishLogin(const std::shared_ptr<ApiCall>& call);
   void RespondError(const std::shared_ptr<ApiCall>& call, const HttpError& error,
@@ -73,8 +79,9 @@ class ApiHandler {
   void AddClearCookieHeaders(HttpResponse& response) const;
   void PrepareContext(grpc::ClientContext& context, const ApiCall& call) const;
 
-  // Registration of running calls, for CancelAll and the destructor.
-  void BeginCall(grpc::ClientContext* context);
+  // Registration of running calls, for CancelAll and the destructor. `cancel` replaces
+  // context->TryCancel() for calls that need more to stop.
+  void BeginCall(grpc::ClientContext* context, std::function<void()> cancel = nullptr);
   void EndCall(grpc::ClientContext* context);
 
   const RouteTable& routes_;
@@ -86,7 +93,7 @@ class ApiHandler {
 
   std::mutex mutex_;
   std::condition_variable idle_;
-  std::set<grpc::ClientContext*> running_;
+  std::map<grpc::ClientContext*, std::function<void()>> running_;
 };
 
 }  // namespace quxiang::gateway

@@ -38,10 +38,15 @@ class BackendPool {
  public:
   // Creates one channel per distinct target, with the round_robin load-balancing policy, so
   // that a dns:/// target naming several addresses (a headless Kubernetes Service) spreads calls
-  // over all of them. Returns INVALID_ARGUMENT when a service is not in the generated descriptor
-  // pool, which means its proto is not linked into the gateway.
+  // over all of them. Every channel sends and receives messages up to `max_message_bytes`.
+  // Returns INVALID_ARGUMENT when a service is not in the generated descriptor pool, which means
+  // its proto is not linked into the gateway.
   static absl::StatusOr<std::unique_ptr<BackendPool>> Create(
-      const std::vector<BackendTarget>& targets);
+      const std::vector<BackendTarget>& targets, int max_message_bytes = kMinMaxMessageBytes);
+
+  // The lowest message size limit of the channels: gRPC's default receive limit of 4 MiB is
+  // too small for a file returned by a unary call.
+  static constexpr int kMinMaxMessageBytes = 16 << 20;
 
   // The stub for `service`, or nullptr when it is not configured.
   MessageStub* StubFor(absl::string_view service) const;

@@ -1,5 +1,7 @@
 #include "services/gateway/gateway.h"
 
+#include <algorithm>
+#include <climits>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -67,7 +69,12 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(const GatewayOptions& op
 
   absl::StatusOr<std::vector<BackendTarget>> targets = ParseBackends(options.backends);
   if (!targets.ok()) return targets.status();
-  absl::StatusOr<std::unique_ptr<BackendPool>> backends = BackendPool::Create(*targets);
+  // The headroom beyond the upload limit is for the other fields of the request message.
+  int64_t max_message_bytes =
+      std::max<int64_t>(BackendPool::kMinMaxMessageBytes,
+                        static_cast<int64_t>(options.http.max_upload_bytes) + (1 << 20));
+  absl::StatusOr<std::unique_ptr<BackendPool>> backends = BackendPool::Create(
+      *targets, static_cast<int>(std::min<int64_t>(max_message_bytes, INT_MAX)));
   if (!backends.ok()) return backends.status();
   gateway->backends_ = *std::move(backends);
 
@@ -85,12 +92,17 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(const GatewayOptions& op
   gateway->identities_ = std::make_unique<IdentityCache>(options.identity_cache_max_age);
   gateway->api_ = std::make_unique<ApiHandler>(
       gateway->routes_, *gateway->backends_, *gateway->identities_,
-      ApiOptions{options.default_deadline, options.cookie_secure});
+      ApiOptions{options.default_deadline, options.stream_deadline, options.cookie_secure});
   gateway->static_files_ = std::make_unique<StaticFiles>(options.web_root);
 
   Gateway* self = gateway.get();
+  HttpServerOptions http_options = options.http;
+  http_options.is_upload = [self](absl::string_view method, absl::string_view target) {
+    RouteMatch match = self->routes_.Match(method, target.substr(0, target.find('?')));
+    return match.route != nullptr && match.route->upload_field != nullptr;
+  };
   gateway->server_ = std::make_unique<HttpServer>(
-      options.http, [self](std::shared_ptr<HttpRequest> request, Responder respond) {
+      http_options, [self](std::shared_ptr<HttpRequest> request, Responder respond) {
         self->Dispatch(std::move(request), std::move(respond));
       });
   if (absl::Status status = gateway->server_->Start(); !status.ok()) return status;

@@ -23,6 +23,8 @@ struct GatewayOptions {
   std::string backends;
   std::string web_root = "web/placeholder";
   absl::Duration default_deadline = absl::Seconds(15);
+  // Deadline of a call that streams a file to the client.
+  absl::Duration stream_deadline = absl::Minutes(10);
   absl::Duration identity_cache_max_age = absl::Seconds(60);
   bool cookie_secure = false;
 };

@@ -132,13 +132,19 @@ HttpError InvalidJson(absl::string_view parser_message) {
                        {{"parse_error", std::string(parser_message.substr(0, kMaxExcerptBytes))}});
 }
 
-HttpError InvalidUtf8Body(absl::string_view body) {
-  const std::string valid = ToValidUtf8(body);
+// The offset of the first byte of `text` that is not part of well-formed UTF-8.
+static size_t FirstInvalidUtf8Byte(absl::string_view text) {
+  const std::string valid = ToValidUtf8(text);
   size_t first_bad = 0;
-  while (first_bad < body.size() && first_bad < valid.size() &&
-         body[first_bad] == valid[first_bad]) {
+  while (first_bad < text.size() && first_bad < valid.size() &&
+         text[first_bad] == valid[first_bad]) {
     ++first_bad;
   }
+  return first_bad;
+}
+
+HttpError InvalidUtf8Body(absl::string_view body) {
+  const size_t first_bad = FirstInvalidUtf8Byte(body);
   const size_t start = first_bad > kMaxExcerptBytes / 2 ? first_bad - kMaxExcerptBytes / 2 : 0;
   return MakeHttpError(
       400, absl::StatusCode::kInvalidArgument, "INVALID_UTF8",
@@ -153,6 +159,30 @@ HttpError BodyNotAllowed(absl::string_view method, absl::string_view path) {
                        absl::StrCat(method, " 请求“", path,
                                     "”不接受请求体，请把参数放在路径或查询字符串中。"),
                        {{"method", std::string(method)}, {"path", std::string(path)}});
+}
+
+HttpError EmptyUpload(absl::string_view path) {
+  return MakeHttpError(400, absl::StatusCode::kInvalidArgument, "EMPTY_FILE",
+                       "上传的文件是空的（0 字节），请选择有内容的文件后重新上传。",
+                       {{"path", std::string(path)}});
+}
+
+HttpError InvalidFileNameHeader(absl::string_view value) {
+  return MakeHttpError(
+      400, absl::StatusCode::kInvalidArgument, "INVALID_FILE_NAME",
+      "请求头 X-File-Name 必须是百分号编码的文件名（如 JavaScript encodeURIComponent 的结果），"
+      "且不能含有控制字符，请改正后重新上传。",
+      {{"header", "X-File-Name"}, {"value", std::string(value.substr(0, kMaxExcerptBytes))}});
+}
+
+HttpError InvalidUtf8FileName(absl::string_view decoded) {
+  return MakeHttpError(
+      400, absl::StatusCode::kInvalidArgument, "INVALID_UTF8",
+      "请求头 X-File-Name 中的文件名不是有效的 UTF-8 编码，请先把文件名按 UTF-8 编码，再做百分号"
+      "编码后重新上传。",
+      {{"header", "X-File-Name"},
+       {"byte_offset", std::to_string(FirstInvalidUtf8Byte(decoded))},
+       {"excerpt", std::string(decoded.substr(0, kMaxExcerptBytes))}});
 }
 
 HttpError UnknownQueryParameter(absl::string_view name) {

@@ -50,6 +50,12 @@ HttpError InvalidJson(absl::string_view parser_message);
 // The body is not valid UTF-8; `body` is the raw body, of which only a short excerpt is kept.
 HttpError InvalidUtf8Body(absl::string_view body);
 HttpError BodyNotAllowed(absl::string_view method, absl::string_view path);
+// An upload route received an empty body.
+HttpError EmptyUpload(absl::string_view path);
+// The X-File-Name header is not percent-encoded text: a malformed escape or a control character.
+HttpError InvalidFileNameHeader(absl::string_view value);
+// The X-File-Name header decodes to bytes that are not UTF-8; `decoded` is the decoded name.
+HttpError InvalidUtf8FileName(absl::string_view decoded);
 HttpError UnknownQueryParameter(absl::string_view name);
 HttpError InvalidParameterValue(absl::string_view kind, absl::string_view name,
                                 absl::string_view value);

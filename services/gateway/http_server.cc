@@ -1,5 +1,6 @@
 #include "services/gateway/http_server.h"
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <list>
@@ -13,6 +14,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
@@ -107,6 +109,12 @@ class HttpServer::Impl::Connection : public std::enable_shared_from_this<Connect
  public:
   Connection(tcp::socket socket, Impl& server) : stream_(std::move(socket)), server_(server) {}
 
+  // A connection dropped while its streamed response is unfinished, when the server stops,
+  // still releases the backend call behind it.
+  ~Connection() {
+    if (body_stream_ != nullptr) body_stream_->Cancel();
+  }
+
   void Start() {
     asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->Read(); });
   }
@@ -123,7 +131,12 @@ class HttpServer::Impl::Connection : public std::enable_shared_from_this<Connect
   void Read() {
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(server_.options().max_header_bytes));
-    parser_->body_limit(server_.options().max_body_bytes);
+    // The limit of the route is known only once the header is read. Until then the parser
+    // takes the larger one, and OnHeader applies the route's limit.
+    parser_->body_limit(server_.options().is_upload
+                            ? std::max(server_.options().max_body_bytes,
+                                       server_.options().max_upload_bytes)
+                            : server_.options().max_body_bytes);
     stream_.expires_after(ToSteady(server_.options().read_timeout));
     http::async_read_header(stream_, buffer_, *parser_,
                             [self = shared_from_this()](beast::error_code error, size_t) {
@@ -134,6 +147,15 @@ class HttpServer::Impl::Connection : public std::enable_shared_from_this<Connect
   void OnHeader(beast::error_code error) {
     if (error) {
       OnRead(error);
+      return;
+    }
+    // Beast compares Content-Length with the body limit only while it parses the header, so a
+    // declared length over the route's limit is checked here. A chunked body is counted
+    // against the new limit as it arrives.
+    size_t body_limit = BodyLimit();
+    parser_->body_limit(body_limit);
+    if (parser_->content_length().has_value() && *parser_->content_length() > body_limit) {
+      OnRead(http::error::body_limit);
       return;
     }
     auto read_body = [self = shared_from_this()] {
@@ -164,7 +186,7 @@ class HttpServer::Impl::Connection : public std::enable_shared_from_this<Connect
       if (error == http::error::header_limit) {
         request->transport_error = HeadersTooLarge(server_.options().max_header_bytes);
       } else if (error == http::error::body_limit) {
-        request->transport_error = BodyTooLarge(server_.options().max_body_bytes);
+        request->transport_error = BodyTooLarge(BodyLimit());
       } else if (error.category() == http::make_error_code(http::error::bad_target).category() &&
                  error != http::error::end_of_stream && error != http::error::partial_message) {
         request->transport_error = MalformedHttpRequest();
@@ -205,7 +227,25 @@ class HttpServer::Impl::Connection : public std::enable_shared_from_this<Connect
     });
   }
 
+  // The body limit of the request being read: max_upload_bytes for an upload route,
+  // max_body_bytes otherwise. Valid once the request line is parsed.
+  size_t BodyLimit() const {
+    const HttpServerOptions& options = server_.options();
+    const auto& message = parser_->get();
+    beast::string_view method = message.method_string();
+    beast::string_view target = message.target();
+    if (options.is_upload && options.is_upload(absl::string_view(method.data(), method.size()),
+                                               absl::string_view(target.data(), target.size()))) {
+      return options.max_upload_bytes;
+    }
+    return options.max_body_bytes;
+  }
+
   void Write(HttpResponse response) {
+    if (response.body_stream != nullptr) {
+      WriteStreamed(std::move(response));
+      return;
+    }
     auto message = std::make_shared<http::response<http::string_body>>();
     message->version(11);
     message->result(static_cast<unsigned>(response.status));
@@ -227,6 +267,101 @@ class HttpServer::Impl::Connection : public std::enable_shared_from_this<Connect
                                                                        size_t) {
                         self->OnWrite(error, keep_alive);
                       });
+  }
+
+  // Writes the status line and headers with chunked transfer encoding, then the first part of
+  // the body from response.body, then each part of the body stream as it arrives.
+  void WriteStreamed(HttpResponse response) {
+    auto header = std::make_shared<http::response<http::empty_body>>();
+    header->version(11);
+    header->result(static_cast<unsigned>(response.status));
+    for (auto& [name, value] : response.headers) {
+      if (!beast::iequals(name, "content-length")) header->insert(name, value);
+    }
+    bool keep_alive = keep_alive_ && !close_after_response_ && !server_.draining();
+    header->keep_alive(keep_alive);
+    header->chunked(true);
+    body_stream_ = std::move(response.body_stream);
+    // NOTE: an HTTP/1.0 client cannot read chunked transfer encoding. Browsers and curl use
+    // HTTP/1.1, so the gateway does not fall back to a body delimited by closing.
+
+    auto serializer = std::make_shared<http::response_serializer<http::empty_body>>(*header);
+    auto first_part = std::make_shared<std::string>(std::move(response.body));
+    stream_.expires_after(ToSteady(server_.options().write_timeout));
+    http::async_write_header(
+        stream_, *serializer,
+        [self = shared_from_this(), header, serializer, first_part, keep_alive](
+            beast::error_code error, size_t) {
+          if (error) {
+            self->AbortStream();
+            return;
+          }
+          self->WriteChunk(first_part, keep_alive);
+        });
+  }
+
+  void WriteChunk(const std::shared_ptr<std::string>& data, bool keep_alive) {
+    // An empty chunk would read as the last chunk, so empty parts are skipped.
+    if (data->empty()) {
+      ReadChunk(keep_alive);
+      return;
+    }
+    stream_.expires_after(ToSteady(server_.options().write_timeout));
+    asio::async_write(stream_, http::make_chunk(asio::buffer(*data)),
+                      [self = shared_from_this(), data, keep_alive](beast::error_code error,
+                                                                    size_t) {
+                        if (error) {
+                          self->AbortStream();
+                          return;
+                        }
+                        self->ReadChunk(keep_alive);
+                      });
+  }
+
+  void ReadChunk(bool keep_alive) {
+    // No write is pending while the source produces the next part, and the backend deadline
+    // bounds the wait.
+    stream_.expires_never();
+    body_stream_->Read([self = shared_from_this(), keep_alive](BodyChunk chunk) {
+      asio::post(self->stream_.get_executor(),
+                 [self, keep_alive, chunk = std::move(chunk)]() mutable {
+                   self->OnChunk(std::move(chunk), keep_alive);
+                 });
+    });
+  }
+
+  void OnChunk(BodyChunk chunk, bool keep_alive) {
+    switch (chunk.kind) {
+      case BodyChunk::Kind::kData:
+        WriteChunk(std::make_shared<std::string>(std::move(chunk.data)), keep_alive);
+        return;
+      case BodyChunk::Kind::kEnd: {
+        body_stream_.reset();
+        auto last = std::make_shared<http::chunk_last<http::chunk_crlf>>(http::make_chunk_last());
+        stream_.expires_after(ToSteady(server_.options().write_timeout));
+        asio::async_write(stream_, *last,
+                          [self = shared_from_this(), last, keep_alive](beast::error_code error,
+                                                                        size_t) {
+                            self->OnWrite(error, keep_alive);
+                          });
+        return;
+      }
+      case BodyChunk::Kind::kFailed:
+        // The source has logged its failure. Closing without the last chunk marks the body as
+        // incomplete for the client.
+        body_stream_.reset();
+        OnWrite(asio::error::operation_aborted, false);
+        return;
+    }
+  }
+
+  // Ends a streamed response whose write failed or timed out.
+  void AbortStream() {
+    if (body_stream_ != nullptr) {
+      body_stream_->Cancel();
+      body_stream_.reset();
+    }
+    OnWrite(asio::error::operation_aborted, false);
   }
 
   void OnWrite(beast::error_code error, bool keep_alive) {
@@ -274,6 +409,8 @@ class HttpServer::Impl::Connection : public std::enable_shared_from_this<Connect
   Impl& server_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  // The source of the streamed response being written, if any.
+  std::shared_ptr<BodyStream> body_stream_;
   bool busy_ = false;
   bool keep_alive_ = false;
   bool head_request_ = false;

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "services/gateway/http_types.h"
 
@@ -23,10 +24,14 @@ struct HttpServerOptions {
   int threads = 2;
   size_t max_header_bytes = 16384;
   size_t max_body_bytes = 1 << 20;
+  // Body limit of the requests for which `is_upload` returns true, in place of max_body_bytes.
+  size_t max_upload_bytes = (10 << 20) + (64 << 10);
+  // Called with the method and target once the header is read. Unset means no upload requests.
+  std::function<bool(absl::string_view method, absl::string_view target)> is_upload;
   // Time allowed for the whole next request on a connection, counted from the connection's start
   // or from the end of the previous response. An idle keep-alive connection is closed after it.
   absl::Duration read_timeout = absl::Seconds(30);
-  // Time allowed to write one response.
+  // Time allowed to write one response, or one part of a streamed response.
   absl::Duration write_timeout = absl::Seconds(30);
 };
 

@@ -4,6 +4,7 @@
 #define QUXIANG_SERVICES_GATEWAY_HTTP_TYPES_H_
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -45,10 +46,43 @@ struct HttpRequest {
   }
 };
 
+// One part of a response body that arrives in parts.
+struct BodyChunk {
+  enum class Kind {
+    kData,
+    // The body is complete.
+    kEnd,
+    // The source failed. The body is incomplete and the connection must be closed without the
+    // final chunk, so that the client sees a truncated download and not a complete file.
+    kFailed,
+  };
+  Kind kind = Kind::kData;
+  std::string data;
+};
+
+// The source of a response body written with chunked transfer encoding.
+class BodyStream {
+ public:
+  virtual ~BodyStream() = default;
+
+  // Requests the next part. `deliver` runs exactly once, on any thread, possibly before Read
+  // returns. The HTTP server calls Read again only after it has written the previous part to
+  // the socket, so a slow client holds back the source instead of filling memory.
+  virtual void Read(std::function<void(BodyChunk)> deliver) = 0;
+
+  // Stops the source because the response cannot be completed: the client is gone, a write
+  // failed or the server is closing. The server calls neither Read nor Cancel afterwards.
+  virtual void Cancel() = 0;
+};
+
 struct HttpResponse {
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers;
+  // The whole body, or with `body_stream` set, its first part.
   std::string body;
+  // Set for a body that arrives in parts: the server writes `body` and then every part of the
+  // stream with chunked transfer encoding, and ignores any Content-Length header.
+  std::shared_ptr<BodyStream> body_stream;
   // The gRPC method that served the request, for the access log only.
   std::string backend_method;
 };

@@ -30,11 +30,18 @@ ABSL_FLAG(std::string, web_root, "web/placeholder",
           "Folder of the built web console, served for every path outside /v1.");
 ABSL_FLAG(int, threads, 2, "Number of HTTP I/O threads.");
 ABSL_FLAG(int64_t, max_body_bytes, 1 << 20, "Largest request body accepted, in bytes (413 above).");
+ABSL_FLAG(int64_t, max_upload_bytes, (10 << 20) + (64 << 10),
+          "Largest request body accepted on a file upload route, whose body field is a "
+          "quxiang.common.v1.HttpFile, in bytes (413 above). The default is 64 KiB over 10 MiB, "
+          "so a service with a 10 MiB file limit rejects larger files with its own message.");
 ABSL_FLAG(int64_t, max_header_bytes, 16384,
           "Largest request line plus header block accepted, in bytes (431 above).");
 ABSL_FLAG(int64_t, default_deadline_ms, 15000,
           "Deadline of a backend call in milliseconds; a client may shorten it with the "
           "X-Timeout-Ms header.");
+ABSL_FLAG(int64_t, stream_deadline_seconds, 600,
+          "Deadline of a backend call that streams a file download, in seconds; the whole "
+          "download must finish within it. A client may shorten it with X-Timeout-Ms.");
 ABSL_FLAG(int64_t, identity_cache_seconds, 60,
           "How long an identity token is reused for a session before it is refreshed, in "
           "seconds; never past the token's expiry.");
@@ -81,18 +88,30 @@ int main(int argc, char** argv) {
   options.http.port = absl::GetFlag(FLAGS_http_port);
   options.http.threads = absl::GetFlag(FLAGS_threads);
   options.http.max_body_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_max_body_bytes));
+  options.http.max_upload_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_max_upload_bytes));
   options.http.max_header_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_max_header_bytes));
   options.http.read_timeout = absl::Seconds(absl::GetFlag(FLAGS_read_timeout_seconds));
   options.backends = absl::GetFlag(FLAGS_backends);
   options.web_root = absl::GetFlag(FLAGS_web_root);
   options.default_deadline = absl::Milliseconds(absl::GetFlag(FLAGS_default_deadline_ms));
+  options.stream_deadline = absl::Seconds(absl::GetFlag(FLAGS_stream_deadline_seconds));
   options.identity_cache_max_age = absl::Seconds(absl::GetFlag(FLAGS_identity_cache_seconds));
   options.cookie_secure = absl::GetFlag(FLAGS_cookie_secure);
 
-  if (options.http.threads < 1 || options.http.max_body_bytes == 0 ||
-      options.http.max_header_bytes == 0 || options.default_deadline <= absl::ZeroDuration()) {
-    spdlog::critical("invalid flags: --threads, --max_body_bytes, --max_header_bytes and "
-                     "--default_deadline_ms must be positive");
+  if (options.http.threads < 1 || absl::GetFlag(FLAGS_max_body_bytes) <= 0 ||
+      absl::GetFlag(FLAGS_max_upload_bytes) <= 0 || absl::GetFlag(FLAGS_max_header_bytes) <= 0 ||
+      options.default_deadline <= absl::ZeroDuration() ||
+      options.stream_deadline <= absl::ZeroDuration()) {
+    spdlog::critical("invalid flags: --threads, --max_body_bytes, --max_upload_bytes, "
+                     "--max_header_bytes, --default_deadline_ms and --stream_deadline_seconds "
+                     "must be positive");
+    return 2;
+  }
+  // gRPC message sizes are int, and the backend channels need room for the other fields.
+  constexpr int64_t kMaxUploadLimit = 1 << 30;
+  if (absl::GetFlag(FLAGS_max_upload_bytes) > kMaxUploadLimit) {
+    spdlog::critical("invalid flag: --max_upload_bytes={} exceeds {}",
+                     absl::GetFlag(FLAGS_max_upload_bytes), kMaxUploadLimit);
     return 2;
   }
   if (!std::filesystem::is_regular_file(std::filesystem::path(options.web_root) / "index.html")) {

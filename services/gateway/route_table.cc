@@ -79,8 +79,10 @@ absl::Status RouteTable::AddService(const google::protobuf::ServiceDescriptor& s
 
 absl::Status RouteTable::AddRule(const MethodDescriptor& method,
                                  const google::api::HttpRule& rule) {
-  if (method.client_streaming() || method.server_streaming()) {
-    return RuleError(method, "streaming methods are not transcoded");
+  bool file_response = method.output_type()->full_name() == kHttpFileMessage;
+  if (method.client_streaming() || (method.server_streaming() && !file_response)) {
+    return RuleError(method, absl::StrCat("streaming methods are not transcoded, except a "
+                                          "server stream of ", kHttpFileMessage));
   }
   auto pattern = PatternOf(rule);
   if (!pattern.ok()) return RuleError(method, pattern.status().message());
@@ -101,11 +103,15 @@ absl::Status RouteTable::AddRule(const MethodDescriptor& method,
     }
   }
 
+  const FieldDescriptor* upload_field = nullptr;
   if (!rule.body().empty() && rule.body() != "*") {
     const FieldDescriptor* body = input.FindFieldByName(rule.body());
     if (body == nullptr || body->is_repeated()) {
       return RuleError(method, absl::StrCat("body \"", rule.body(),
                                             "\" must name a singular top-level field"));
+    }
+    if (body->message_type() != nullptr && body->message_type()->full_name() == kHttpFileMessage) {
+      upload_field = body;
     }
   }
 
@@ -115,6 +121,9 @@ absl::Status RouteTable::AddRule(const MethodDescriptor& method,
   route.method = &method;
   route.body_field = rule.body();
   route.grpc_method = absl::StrCat("/", method.service()->full_name(), "/", method.name());
+  route.upload_field = upload_field;
+  route.file_response = file_response;
+  route.server_streaming = method.server_streaming();
   routes_.push_back(std::move(route));
 
   for (const google::api::HttpRule& additional : rule.additional_bindings()) {

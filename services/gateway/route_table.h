@@ -25,7 +25,17 @@ struct Route {
   std::string body_field;
   // The gRPC method path, "/package.Service/Method".
   std::string grpc_method;
+  // The body field when it is a quxiang.common.v1.HttpFile: the request body is then the raw
+  // file, not JSON. Null otherwise.
+  const google::protobuf::FieldDescriptor* upload_field = nullptr;
+  // The method returns quxiang.common.v1.HttpFile, or a server stream of it when
+  // `server_streaming` is set: the response is the raw file, not JSON.
+  bool file_response = false;
+  bool server_streaming = false;
 };
+
+// The full name of the message that crosses the gateway as raw HTTP bytes.
+inline constexpr char kHttpFileMessage[] = "quxiang.common.v1.HttpFile";
 
 struct RouteMatch {
   enum class Outcome { kMatched, kNotFound, kMethodNotAllowed };
@@ -41,7 +51,7 @@ class RouteTable {
   // Adds a route for every HTTP rule of every method of `service`. Methods without a rule are
   // skipped. Returns INVALID_ARGUMENT when a rule is malformed: a bad path template, a variable
   // that names no singular scalar field, a body that names no singular top-level field, or a
-  // rule on a streaming method.
+  // rule on a streaming method other than a server stream of HttpFile.
   absl::Status AddService(const google::protobuf::ServiceDescriptor& service);
 
   // Adds `rule` and its additional bindings for `method`.

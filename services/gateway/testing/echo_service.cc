@@ -1,8 +1,12 @@
 #include "services/gateway/testing/echo_service.h"
 
+#include <memory>
 #include <string>
 
+#include <openssl/evp.h>
+
 #include "absl/status/status.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "libs/status/error.h"
 #include "libs/status/grpc_status.h"
@@ -10,7 +14,69 @@
 namespace quxiang::gateway {
 namespace {
 
+using quxiang::common::v1::HttpFile;
 using quxiang::testing::v1::EchoResponse;
+
+std::string Sha256Hex(const std::string& data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr);
+  return absl::BytesToHexString(
+      absl::string_view(reinterpret_cast<const char*>(digest), length));
+}
+
+grpc::Status OutOfRange(absl::string_view field, int value, int max) {
+  return ToGrpcStatus(InvalidArgument(
+      "VALUE_OUT_OF_RANGE", absl::StrCat(field, " 必须在 0 到 ", max, " 之间。"),
+      {{std::string(field), std::to_string(value)}}));
+}
+
+// Writes the chunks of one StreamFile call and deletes itself in OnDone.
+class PatternStreamReactor final : public grpc::ServerWriteReactor<HttpFile> {
+ public:
+  explicit PatternStreamReactor(const quxiang::testing::v1::StreamFileRequest& request)
+      : request_(request) {}
+
+  void Start() { WriteNext(); }
+
+  void OnWriteDone(bool ok) override {
+    if (!ok) {
+      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the client is gone"));
+      return;
+    }
+    WriteNext();
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  void WriteNext() {
+    if (request_.fail() && chunks_written_ == request_.fail_after_chunks()) {
+      Finish(ToGrpcStatus(MakeError(absl::StatusCode::kInternal, "ECHO_STREAM_FAILED",
+                                    "测试服务按请求在传输中途失败。",
+                                    {{"chunks_written", std::to_string(chunks_written_)}})));
+      return;
+    }
+    if (chunks_written_ == request_.chunk_count()) {
+      Finish(grpc::Status::OK);
+      return;
+    }
+    chunk_.Clear();
+    if (chunks_written_ == 0) {
+      chunk_.set_content_type(request_.content_type());
+      chunk_.set_file_name(request_.file_name());
+    }
+    size_t size = static_cast<size_t>(request_.chunk_bytes());
+    AppendTestPattern(static_cast<uint64_t>(chunks_written_) * size, size,
+                      *chunk_.mutable_data());
+    ++chunks_written_;
+    StartWrite(&chunk_);
+  }
+
+  const quxiang::testing::v1::StreamFileRequest request_;
+  HttpFile chunk_;
+  int chunks_written_ = 0;
+};
 
 // Copies the client metadata into the response; binary headers ("-bin") are skipped.
 void CopyMetadata(const grpc::CallbackServerContext& context, EchoResponse& response) {
@@ -29,6 +95,13 @@ grpc::ServerUnaryReactor* FinishWith(grpc::CallbackServerContext* context,
 }
 
 }  // namespace
+
+void AppendTestPattern(uint64_t offset, size_t size, std::string& out) {
+  out.reserve(out.size() + size);
+  for (uint64_t i = offset; i < offset + size; ++i) {
+    out.push_back(static_cast<char>((i * 7 + 3) % 251));
+  }
+}
 
 grpc::ServerUnaryReactor* EchoServiceImpl::Echo(grpc::CallbackServerContext* context,
                                                 const quxiang::testing::v1::EchoRequest* request,
@@ -84,6 +157,43 @@ grpc::ServerUnaryReactor* EchoServiceImpl::Fail(grpc::CallbackServerContext* con
                                  absl::StrCat("测试服务按请求返回状态码 ", request->code(), "。"),
                                  {{"code", std::to_string(request->code())}});
   return FinishWith(context, ToGrpcStatus(error));
+}
+
+grpc::ServerUnaryReactor* EchoServiceImpl::UploadFile(
+    grpc::CallbackServerContext* context, const quxiang::testing::v1::UploadFileRequest* request,
+    quxiang::testing::v1::UploadFileResponse* response) {
+  response->set_folder(request->folder());
+  response->set_size_bytes(static_cast<int64_t>(request->file().data().size()));
+  response->set_sha256(Sha256Hex(request->file().data()));
+  response->set_content_type(request->file().content_type());
+  response->set_file_name(request->file().file_name());
+  return FinishWith(context, grpc::Status::OK);
+}
+
+grpc::ServerUnaryReactor* EchoServiceImpl::DownloadFile(
+    grpc::CallbackServerContext* context, const quxiang::testing::v1::DownloadFileRequest* request,
+    HttpFile* response) {
+  if (request->size_bytes() < 0 || request->size_bytes() > kMaxDownloadBytes) {
+    return FinishWith(context, OutOfRange("size_bytes", request->size_bytes(), kMaxDownloadBytes));
+  }
+  response->set_content_type(request->content_type());
+  response->set_file_name(request->file_name());
+  AppendTestPattern(0, static_cast<size_t>(request->size_bytes()), *response->mutable_data());
+  return FinishWith(context, grpc::Status::OK);
+}
+
+grpc::ServerWriteReactor<HttpFile>* EchoServiceImpl::StreamFile(
+    grpc::CallbackServerContext* context,
+    const quxiang::testing::v1::StreamFileRequest* request) {
+  if (request->chunk_bytes() < 0 || request->chunk_bytes() > kMaxChunkBytes ||
+      request->chunk_count() < 0) {
+    auto* reactor = new PatternStreamReactor(quxiang::testing::v1::StreamFileRequest());
+    reactor->Finish(OutOfRange("chunk_bytes", request->chunk_bytes(), kMaxChunkBytes));
+    return reactor;
+  }
+  auto* reactor = new PatternStreamReactor(*request);
+  reactor->Start();
+  return reactor;
 }
 
 }  // namespace quxiang::gateway

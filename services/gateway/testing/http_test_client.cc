@@ -3,14 +3,20 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 
+#include <algorithm>
 #include <array>
+#include <limits>
+#include <memory>
+#include <thread>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <openssl/evp.h>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 
 namespace quxiang::gateway {
 namespace {
@@ -91,7 +97,9 @@ ClientResponse SendHttp(int port, const std::string& method, const std::string& 
   request.keep_alive(false);
   for (const auto& [name, value] : headers) request.insert(name, value);
   if (!body.empty() || method == "POST" || method == "PUT" || method == "PATCH") {
-    request.set(http::field::content_type, "application/json");
+    if (request.find(http::field::content_type) == request.end()) {
+      request.set(http::field::content_type, "application/json");
+    }
     request.body() = body;
     request.prepare_payload();
   }
@@ -147,6 +155,75 @@ bool ServerClosesIdleConnection(int port, int limit_ms) {
   beast::error_code error;
   socket.read_some(asio::buffer(buffer), error);
   return error == asio::error::eof || error == asio::error::connection_reset;
+}
+
+std::string StreamedDownload::Header(const std::string& lower_case_name) const {
+  for (const auto& [name, value] : headers) {
+    if (name == lower_case_name) return value;
+  }
+  return "";
+}
+
+StreamedDownload DownloadHttp(int port, const std::string& target,
+                              std::chrono::milliseconds pause_after_header) {
+  StreamedDownload result;
+  asio::io_context io_context;
+  tcp::socket socket(io_context);
+  if (!Connect(io_context, socket, port, &result.transport_error)) return result;
+
+  http::request<http::empty_body> request(http::verb::get, target, 11);
+  request.set(http::field::host, "127.0.0.1");
+  request.keep_alive(false);
+  beast::error_code error;
+  http::write(socket, request, error);
+  if (error) {
+    result.transport_error = error.message();
+    return result;
+  }
+
+  beast::flat_buffer buffer;
+  http::response_parser<http::buffer_body> parser;
+  parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+  http::read_header(socket, buffer, parser, error);
+  if (error) {
+    result.transport_error = error.message();
+    return result;
+  }
+  result.status = static_cast<int>(parser.get().result_int());
+  for (const auto& field : parser.get()) {
+    result.headers.emplace_back(absl::AsciiStrToLower(std::string(field.name_string())),
+                                std::string(field.value()));
+  }
+  std::this_thread::sleep_for(pause_after_header);
+
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> digest(EVP_MD_CTX_new(),
+                                                                  EVP_MD_CTX_free);
+  EVP_DigestInit_ex(digest.get(), EVP_sha256(), nullptr);
+  std::vector<char> piece(64 << 10);
+  while (!parser.is_done()) {
+    parser.get().body().data = piece.data();
+    parser.get().body().size = piece.size();
+    http::read(socket, buffer, parser, error);
+    if (error == http::error::need_buffer) error = {};
+    size_t received = piece.size() - parser.get().body().size;
+    EVP_DigestUpdate(digest.get(), piece.data(), received);
+    result.size += received;
+    if (result.body_prefix.size() < piece.size()) {
+      result.body_prefix.append(piece.data(),
+                                std::min(received, piece.size() - result.body_prefix.size()));
+    }
+    if (error) {
+      result.transport_error = error.message();
+      break;
+    }
+  }
+  result.complete = parser.is_done();
+  unsigned char hash[EVP_MAX_MD_SIZE];
+  unsigned int hash_size = 0;
+  EVP_DigestFinal_ex(digest.get(), hash, &hash_size);
+  result.sha256 =
+      absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(hash), hash_size));
+  return result;
 }
 
 std::vector<ClientResponse> SendHttpKeepAlive(int port, const std::vector<std::string>& targets) {

@@ -2,6 +2,8 @@
 #ifndef QUXIANG_SERVICES_GATEWAY_TESTING_HTTP_TEST_CLIENT_H_
 #define QUXIANG_SERVICES_GATEWAY_TESTING_HTTP_TEST_CLIENT_H_
 
+#include <chrono>
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -22,7 +24,8 @@ struct ClientResponse {
   std::vector<std::string> Headers(const std::string& lower_case_name) const;
 };
 
-// Sends one request on a new connection to 127.0.0.1:`port` and reads the response.
+// Sends one request on a new connection to 127.0.0.1:`port` and reads the response. A body
+// goes with Content-Type application/json unless `headers` names another.
 ClientResponse SendHttp(int port, const std::string& method, const std::string& target,
                         const std::string& body = "",
                         const std::vector<std::pair<std::string, std::string>>& headers = {});
@@ -35,6 +38,31 @@ std::pair<int, ClientResponse> SendHttpExpectContinue(int port, const std::strin
 // Connects, sends nothing, and returns true when the server closes the connection within
 // `limit_ms` milliseconds.
 bool ServerClosesIdleConnection(int port, int limit_ms);
+
+// A response body read as it arrives, without holding it.
+struct StreamedDownload {
+  // 0 when no response header arrived; `transport_error` then contains the cause.
+  int status = 0;
+  std::vector<std::pair<std::string, std::string>> headers;
+  // True when the body ended where its framing puts the end: the last chunk of a chunked
+  // body, or all of Content-Length. False for a truncated body, with the cause in
+  // `transport_error`.
+  bool complete = false;
+  std::string transport_error;
+  uint64_t size = 0;
+  // Lower-case hex SHA-256 of the body bytes received.
+  std::string sha256;
+  // The first 64 KiB of the body, for error responses.
+  std::string body_prefix;
+
+  std::string Header(const std::string& lower_case_name) const;
+};
+
+// Sends a GET and reads the body in pieces of at most 64 KiB, hashing them. After the header
+// it waits `pause_after_header` before reading the body, as a slow client would.
+StreamedDownload DownloadHttp(int port, const std::string& target,
+                              std::chrono::milliseconds pause_after_header =
+                                  std::chrono::milliseconds(0));
 
 // Sends several requests over one keep-alive connection, in order, and returns the responses.
 std::vector<ClientResponse> SendHttpKeepAlive(int port, const std::vector<std::string>& targets);
