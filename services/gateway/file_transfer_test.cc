@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -389,6 +390,49 @@ TEST_F(FileTransferTest, KeepAliveContinuesAfterStream) {
   EXPECT_EQ(responses[1].status, 200) << responses[1].transport_error;
   EXPECT_EQ(responses[2].status, 200) << responses[2].transport_error;
   EXPECT_EQ(responses[2].body.size(), 14u);
+}
+
+// Returns true once `counter` exceeds `start`, false when it has not after `timeout`.
+bool WaitForIncrease(const std::atomic<int>& counter, int start, std::chrono::seconds timeout) {
+  auto give_up = std::chrono::steady_clock::now() + timeout;
+  while (counter.load() <= start) {
+    if (std::chrono::steady_clock::now() > give_up) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
+}
+
+// About 6.5 GB, far more than any test reads.
+constexpr char kEndlessStream[] = "/v1/files/endless:stream?chunkCount=100000&chunkBytes=65536";
+
+TEST_F(FileTransferTest, ClientDisconnectCancelsStream) {
+  int cancelled_before = echo_->streams_cancelled.load();
+  StalledDownload download(gateway_->port(), kEndlessStream);
+  ASSERT_EQ(download.status(), 200);
+
+  download.Close();
+  EXPECT_TRUE(WaitForIncrease(echo_->streams_cancelled, cancelled_before, std::chrono::seconds(10)))
+      << "the backend stream was not cancelled after the client went away";
+}
+
+TEST_F(FileTransferTest, ShutdownEndsStalledStream) {
+  GatewayOptions options;
+  options.http.port = 0;
+  options.backends = absl::StrCat("quxiang.testing.v1.EchoService=127.0.0.1:", grpc_port_);
+  options.web_root = fs::temp_directory_path().string();
+  auto gateway = Gateway::Start(options);
+  ASSERT_TRUE(gateway.ok()) << gateway.status();
+
+  int cancelled_before = echo_->streams_cancelled.load();
+  StalledDownload download((*gateway)->port(), kEndlessStream);
+  ASSERT_EQ(download.status(), 200);
+
+  auto started = std::chrono::steady_clock::now();
+  (*gateway)->Shutdown(absl::Milliseconds(200));
+  gateway->reset();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
+  EXPECT_TRUE(WaitForIncrease(echo_->streams_cancelled, cancelled_before, std::chrono::seconds(10)))
+      << "the backend stream was not cancelled when the gateway stopped";
 }
 
 // The peak resident memory of process `pid` in bytes, from /proc/<pid>/status VmHWM.

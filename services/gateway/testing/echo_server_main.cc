@@ -41,6 +41,8 @@ int main(int argc, char** argv) {
       absl::StrCat(absl::GetFlag(FLAGS_grpc_address), ":", absl::GetFlag(FLAGS_grpc_port));
   builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &port);
   builder.RegisterService(&service);
+  // UploadFile takes files of 10 MiB and more, over gRPC's default 4 MiB.
+  builder.SetMaxReceiveMessageSize(32 << 20);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     spdlog::critical("cannot listen on {}", address);

@@ -34,13 +34,15 @@ grpc::Status OutOfRange(absl::string_view field, int value, int max) {
 // Writes the chunks of one StreamFile call and deletes itself in OnDone.
 class PatternStreamReactor final : public grpc::ServerWriteReactor<HttpFile> {
  public:
-  explicit PatternStreamReactor(const quxiang::testing::v1::StreamFileRequest& request)
-      : request_(request) {}
+  PatternStreamReactor(const quxiang::testing::v1::StreamFileRequest& request,
+                       std::atomic<int>& streams_cancelled)
+      : request_(request), streams_cancelled_(streams_cancelled) {}
 
   void Start() { WriteNext(); }
 
   void OnWriteDone(bool ok) override {
     if (!ok) {
+      ++streams_cancelled_;
       Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the client is gone"));
       return;
     }
@@ -74,6 +76,7 @@ class PatternStreamReactor final : public grpc::ServerWriteReactor<HttpFile> {
   }
 
   const quxiang::testing::v1::StreamFileRequest request_;
+  std::atomic<int>& streams_cancelled_;
   HttpFile chunk_;
   int chunks_written_ = 0;
 };
@@ -187,11 +190,12 @@ grpc::ServerWriteReactor<HttpFile>* EchoServiceImpl::StreamFile(
     const quxiang::testing::v1::StreamFileRequest* request) {
   if (request->chunk_bytes() < 0 || request->chunk_bytes() > kMaxChunkBytes ||
       request->chunk_count() < 0) {
-    auto* reactor = new PatternStreamReactor(quxiang::testing::v1::StreamFileRequest());
+    auto* reactor =
+        new PatternStreamReactor(quxiang::testing::v1::StreamFileRequest(), streams_cancelled);
     reactor->Finish(OutOfRange("chunk_bytes", request->chunk_bytes(), kMaxChunkBytes));
     return reactor;
   }
-  auto* reactor = new PatternStreamReactor(*request);
+  auto* reactor = new PatternStreamReactor(*request, streams_cancelled);
   reactor->Start();
   return reactor;
 }

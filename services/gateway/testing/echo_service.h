@@ -4,6 +4,7 @@
 #ifndef QUXIANG_SERVICES_GATEWAY_TESTING_ECHO_SERVICE_H_
 #define QUXIANG_SERVICES_GATEWAY_TESTING_ECHO_SERVICE_H_
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 
@@ -49,6 +50,9 @@ class EchoServiceImpl final : public quxiang::testing::v1::EchoService::Callback
   grpc::ServerWriteReactor<quxiang::common::v1::HttpFile>* StreamFile(
       grpc::CallbackServerContext* context,
       const quxiang::testing::v1::StreamFileRequest* request) override;
+
+  // StreamFile calls that ended because the client cancelled them or went away.
+  std::atomic<int> streams_cancelled{0};
 };
 
 }  // namespace quxiang::gateway

@@ -226,6 +226,35 @@ StreamedDownload DownloadHttp(int port, const std::string& target,
   return result;
 }
 
+struct StalledDownload::Connection {
+  asio::io_context io_context;
+  tcp::socket socket{io_context};
+};
+
+StalledDownload::StalledDownload(int port, const std::string& target)
+    : connection_(std::make_unique<Connection>()) {
+  std::string error_text;
+  if (!Connect(connection_->io_context, connection_->socket, port, &error_text)) return;
+
+  http::request<http::empty_body> request(http::verb::get, target, 11);
+  request.set(http::field::host, "127.0.0.1");
+  beast::error_code error;
+  http::write(connection_->socket, request, error);
+  if (error) return;
+
+  beast::flat_buffer buffer;
+  http::response_parser<http::buffer_body> parser;
+  http::read_header(connection_->socket, buffer, parser, error);
+  if (!error) status_ = static_cast<int>(parser.get().result_int());
+}
+
+StalledDownload::~StalledDownload() { Close(); }
+
+void StalledDownload::Close() {
+  beast::error_code ignored;
+  connection_->socket.close(ignored);
+}
+
 std::vector<ClientResponse> SendHttpKeepAlive(int port, const std::vector<std::string>& targets) {
   asio::io_context io_context;
   tcp::socket socket(io_context);

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -63,6 +64,25 @@ struct StreamedDownload {
 StreamedDownload DownloadHttp(int port, const std::string& target,
                               std::chrono::milliseconds pause_after_header =
                                   std::chrono::milliseconds(0));
+
+// A GET whose client reads the response header and then stops reading, as a stalled or closed
+// browser tab would.
+class StalledDownload {
+ public:
+  // Connects, sends the request and reads the response header.
+  StalledDownload(int port, const std::string& target);
+  ~StalledDownload();
+
+  // The response status, or 0 when no header arrived.
+  int status() const { return status_; }
+  // Closes the connection with the rest of the body unread, which resets it.
+  void Close();
+
+ private:
+  struct Connection;
+  std::unique_ptr<Connection> connection_;
+  int status_ = 0;
+};
 
 // Sends several requests over one keep-alive connection, in order, and returns the responses.
 std::vector<ClientResponse> SendHttpKeepAlive(int port, const std::vector<std::string>& targets);
