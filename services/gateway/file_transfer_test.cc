@@ -232,6 +232,64 @@ TEST_F(FileTransferTest, JsonRouteKeepsBodyLimit) {
   EXPECT_EQ(JsonDetail(json, "max_body_bytes"), std::to_string(kMaxBodyBytes));
 }
 
+// A request with a chunked body made of `chunks`.
+std::string ChunkedRequest(const std::string& target, const std::string& content_type,
+                           const std::vector<std::string>& chunks) {
+  std::string raw = absl::StrCat("POST ", target,
+                                 " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                                 "Content-Type: ",
+                                 content_type, "\r\nTransfer-Encoding: chunked\r\n\r\n");
+  for (const std::string& chunk : chunks) {
+    absl::StrAppend(&raw, absl::Hex(chunk.size()), "\r\n", chunk, "\r\n");
+  }
+  absl::StrAppend(&raw, "0\r\n\r\n");
+  return raw;
+}
+
+TEST_F(FileTransferTest, ChunkedUploadRoundTrips) {
+  std::vector<std::string> chunks = {RandomBytes(300'000, 1), RandomBytes(5, 2),
+                                     RandomBytes(700'000, 3)};
+  ClientResponse response = SendRawHttp(
+      gateway_->port(), ChunkedRequest("/v1/folders/c/files:upload", "image/jpeg", chunks));
+  ASSERT_EQ(response.status, 200) << response.transport_error << response.body.substr(0, 300);
+  google::protobuf::Struct json = ParseJson(response.body);
+  EXPECT_EQ(JsonField(json, "sizeBytes"), "1000005");
+  EXPECT_EQ(JsonField(json, "sha256"), Sha256Hex(absl::StrCat(chunks[0], chunks[1], chunks[2])));
+  EXPECT_EQ(JsonField(json, "contentType"), "image/jpeg");
+}
+
+TEST_F(FileTransferTest, ChunkedUploadOverLimitIs413) {
+  std::vector<std::string> chunks(11, std::string(1 << 20, 'u'));
+  ClientResponse response = SendRawHttp(
+      gateway_->port(), ChunkedRequest("/v1/folders/c/files:upload", "image/jpeg", chunks));
+  ASSERT_EQ(response.status, 413) << response.transport_error;
+  EXPECT_EQ(JsonDetail(ParseJson(response.body), "max_body_bytes"),
+            std::to_string(kMaxUploadBytes));
+}
+
+TEST_F(FileTransferTest, ChunkedJsonOverBodyLimitIs413) {
+  std::string json_body =
+      absl::StrCat(R"({"message":")", std::string(2 * kMaxBodyBytes, 'j'), "\"}");
+  ClientResponse response = SendRawHttp(
+      gateway_->port(), ChunkedRequest("/v1/echo", "application/json", {json_body}));
+  ASSERT_EQ(response.status, 413) << response.transport_error;
+  EXPECT_EQ(JsonDetail(ParseJson(response.body), "max_body_bytes"),
+            std::to_string(kMaxBodyBytes));
+}
+
+TEST_F(FileTransferTest, OversizedUploadRejectedBeforeBody) {
+  // Only the header is sent: the declared length alone must produce the 413, in place of the
+  // "100 Continue" that would make the client send 20 MiB.
+  ClientResponse response = SendRawHttp(
+      gateway_->port(),
+      "POST /v1/folders/a/files:upload HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+      "Content-Type: application/pdf\r\nContent-Length: 20971520\r\n"
+      "Expect: 100-continue\r\n\r\n");
+  ASSERT_EQ(response.status, 413) << response.transport_error;
+  EXPECT_EQ(JsonDetail(ParseJson(response.body), "max_body_bytes"),
+            std::to_string(kMaxUploadBytes));
+}
+
 TEST_F(FileTransferTest, EmptyUploadIs400) {
   ClientResponse response = Send("POST", "/v1/folders/a/files:upload", "",
                                  {{"Content-Type", "image/jpeg"}});

@@ -11,6 +11,7 @@
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <openssl/evp.h>
@@ -112,6 +113,22 @@ ClientResponse SendHttp(int port, const std::string& method, const std::string& 
   }
   beast::flat_buffer buffer;
   return ReadResponse(socket, buffer, method == "HEAD");
+}
+
+ClientResponse SendRawHttp(int port, const std::string& raw) {
+  asio::io_context io_context;
+  tcp::socket socket(io_context);
+  ClientResponse failed;
+  if (!Connect(io_context, socket, port, &failed.transport_error)) return failed;
+
+  beast::error_code error;
+  asio::write(socket, asio::buffer(raw), error);
+  if (error) {
+    failed.transport_error = error.message();
+    return failed;
+  }
+  beast::flat_buffer buffer;
+  return ReadResponse(socket, buffer);
 }
 
 std::pair<int, ClientResponse> SendHttpExpectContinue(int port, const std::string& target,

@@ -31,6 +31,10 @@ ClientResponse SendHttp(int port, const std::string& method, const std::string& 
                         const std::string& body = "",
                         const std::vector<std::pair<std::string, std::string>>& headers = {});
 
+// Sends `raw` unchanged on a new connection, for requests the other helpers cannot build, and
+// reads one response. `raw` may end before the body does.
+ClientResponse SendRawHttp(int port, const std::string& raw);
+
 // Sends a POST with "Expect: 100-continue": the headers first, then, once the server has sent its
 // interim response, the body. Returns the interim status (100 expected) and the final response.
 std::pair<int, ClientResponse> SendHttpExpectContinue(int port, const std::string& target,
