@@ -86,13 +86,67 @@ export async function request(method, path, { query, body, requestId } = {}) {
   if (response.ok) return data || {}
 
   const error = new ApiError(response.status, data)
-  if (response.status === 401 && path !== '/sessions:login') {
-    const current = router.currentRoute.value
-    if (current.name !== 'login') {
-      router.replace({ name: 'login', query: { redirect: current.fullPath } })
+  if (response.status === 401 && path !== '/sessions:login') openLoginPage()
+  throw error
+}
+
+// Sends the browser to the login page after the session ended, to come back afterwards.
+function openLoginPage() {
+  const current = router.currentRoute.value
+  if (current.name !== 'login') {
+    router.replace({ name: 'login', query: { redirect: current.fullPath } })
+  }
+}
+
+// Returns the file name of a Content-Disposition header: its UTF-8 filename* (RFC 6266), else
+// its plain filename, else ''.
+function fileNameOf(disposition) {
+  if (!disposition) return ''
+  const encoded = disposition.match(/filename\*=UTF-8''([^;]+)/i)
+  if (encoded) {
+    try {
+      return decodeURIComponent(encoded[1].trim())
+    } catch {
+      // A malformed escape falls back to the plain name.
     }
   }
-  throw error
+  const plain = disposition.match(/filename="([^"]*)"/i)
+  return plain ? plain[1] : ''
+}
+
+// Fetches a file route (an export or a PDF) and returns {blob, fileName}. Errors raise ApiError
+// with the gateway's Chinese message, as request() does.
+export async function fetchFile(path, { query } = {}) {
+  let response
+  try {
+    response = await fetch(`/v1${path}${queryString(query)}`, {
+      headers: { 'X-Request-Id': newRequestId() },
+      credentials: 'same-origin',
+    })
+  } catch {
+    throw new ApiError(0, { message: NETWORK_MESSAGE, reason: 'NETWORK_ERROR' })
+  }
+  if (!response.ok) {
+    let data = null
+    try {
+      data = JSON.parse(await response.text())
+    } catch {
+      data = null
+    }
+    if (response.status === 401) openLoginPage()
+    throw new ApiError(response.status, data)
+  }
+  return { blob: await response.blob(), fileName: fileNameOf(response.headers.get('Content-Disposition')) }
+}
+
+// Saves `blob` as a download named `fileName`.
+export function saveFile(blob, fileName) {
+  const link = document.createElement('a')
+  link.href = URL.createObjectURL(blob)
+  link.download = fileName
+  link.click()
+  // Revoking the URL right after click() can cancel the download, so the URL lives a while.
+  setTimeout(() => URL.revokeObjectURL(link.href), 10000)
 }
 
 // A write action that keeps its request id until it succeeds or fails for good, so that a retry
