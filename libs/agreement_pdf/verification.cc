@@ -52,6 +52,12 @@ absl::StatusOr<VerificationKey> VerificationKey::Create(absl::string_view secret
 
 absl::StatusOr<std::string> VerificationKey::Derive(absl::string_view agreement_number,
                                                     int64_t version) const {
+  return Derive(agreement_number, version, absl::string_view());
+}
+
+absl::StatusOr<std::string> VerificationKey::Derive(absl::string_view agreement_number,
+                                                    int64_t version,
+                                                    absl::string_view content_digest) const {
   if (agreement_number.empty()) {
     return InvalidArgument("AGREEMENT_NUMBER_MISSING", "缺少协议编号，无法生成验证码。");
   }
@@ -66,6 +72,12 @@ absl::StatusOr<std::string> VerificationKey::Derive(absl::string_view agreement_
   AppendBigEndian64(message, agreement_number.size());
   message.append(agreement_number.data(), agreement_number.size());
   AppendBigEndian64(message, static_cast<uint64_t>(version));
+  // Without a digest the message stays as it was before digests existed, so printed codes of
+  // that form still match.
+  if (!content_digest.empty()) {
+    AppendBigEndian64(message, content_digest.size());
+    message.append(content_digest.data(), content_digest.size());
+  }
 
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
   unsigned int digest_length = 0;

@@ -35,6 +35,12 @@ class VerificationKey {
   // INVALID_ARGUMENT when the number is empty or the version is not positive.
   absl::StatusOr<std::string> Derive(absl::string_view agreement_number, int64_t version) const;
 
+  // The code of `version` of the agreement bound to its content too: `content_digest` (such as
+  // the SHA-256 hex of the stored content) enters the HMAC after the version, length-prefixed.
+  // An empty digest gives the same code as the overload without it.
+  absl::StatusOr<std::string> Derive(absl::string_view agreement_number, int64_t version,
+                                     absl::string_view content_digest) const;
+
   // Compares `entered` with the code of the agreement in constant time. Before comparing, it
   // removes spaces and hyphens, upper-cases letters and reads O as 0 and I or L as 1, as
   // Crockford's alphabet prescribes for typed codes. Returns false for any invalid input.

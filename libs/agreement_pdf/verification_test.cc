@@ -54,6 +54,19 @@ TEST(VerificationKeyTest, CodeDiffersByVersionNumberAndKey) {
   EXPECT_EQ(codes.size(), 200u);
 }
 
+TEST(VerificationKeyTest, CodeDiffersByContentDigest) {
+  VerificationKey key = MakeKey(kKey);
+  const std::string without_digest = *key.Derive("QX2026-000123", 1);
+  EXPECT_EQ(*key.Derive("QX2026-000123", 1, ""), without_digest);
+
+  const std::string first = *key.Derive("QX2026-000123", 1, "digest-of-content-a");
+  EXPECT_EQ(*key.Derive("QX2026-000123", 1, "digest-of-content-a"), first);
+  EXPECT_NE(first, without_digest);
+  EXPECT_NE(*key.Derive("QX2026-000123", 1, "digest-of-content-b"), first);
+  // The length prefix keeps the digest apart from the version bytes before it.
+  EXPECT_NE(*key.Derive("QX2026-000123", 2, "digest-of-content-a"), first);
+}
+
 TEST(VerificationKeyTest, DeriveRejectsBadInput) {
   VerificationKey key = MakeKey(kKey);
   EXPECT_EQ(ErrorReason(key.Derive("", 1).status()), "AGREEMENT_NUMBER_MISSING");

@@ -137,9 +137,14 @@ qx_keys() {
   if [ ! -s "$dir/graduate-identity-key" ]; then
     (umask 077 && openssl rand -hex 32 >"$dir/graduate-identity-key") || qx_die "openssl rand failed"
   fi
+  # The HMAC key of the verification codes that signing prints on agreement PDFs.
+  if [ ! -s "$dir/agreement-key" ]; then
+    (umask 077 && openssl rand -hex 32 >"$dir/agreement-key") || qx_die "openssl rand failed"
+  fi
   export SYNC_SECRET_FILE="$dir/sync-secret" SIGNING_SECRET_FILE="$dir/signing-secret" \
     SERVICE_SECRETS_FILE="$dir/service-secrets" \
-    GRADUATE_IDENTITY_KEY_FILE="$dir/graduate-identity-key"
+    GRADUATE_IDENTITY_KEY_FILE="$dir/graduate-identity-key" \
+    AGREEMENT_KEY_FILE="$dir/agreement-key"
 }
 
 # Stops every process this script started, the database last.

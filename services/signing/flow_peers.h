@@ -21,11 +21,22 @@ struct GraduateInfo {
   std::string name;
   std::string student_number;
   std::string department;
+  // Filled by GetGraduate only, for the agreement PDF: the roster's values, with the ID number
+  // and the phone masked as sync's roster view masks them.
+  std::string gender;
+  std::string id_number;
+  std::string school_code;
+  std::string school_name;
+  std::string major;
+  std::string education_level;
+  std::string phone;
 };
 
 struct EmployerInfo {
   std::string name;
   std::string credit_code;
+  std::string contact_name;
+  std::string contact_phone;
 };
 
 struct EligibilityInfo {

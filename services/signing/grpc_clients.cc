@@ -154,6 +154,13 @@ absl::StatusOr<GraduateInfo> GrpcSchoolDirectory::GetGraduate(absl::Time deadlin
   info.name = graduate.record().name();
   info.student_number = graduate.record().student_number();
   info.department = graduate.record().department();
+  info.gender = graduate.record().gender();
+  info.id_number = graduate.record().id_number();
+  info.school_code = graduate.record().school_code();
+  info.school_name = graduate.record().school_name();
+  info.major = graduate.record().major_name();
+  info.education_level = graduate.record().education_level();
+  info.phone = graduate.record().phone();
   return info;
 }
 
@@ -211,7 +218,7 @@ absl::StatusOr<EmployerInfo> GrpcSchoolDirectory::GetEmployer(absl::Time deadlin
   absl::Status status = CallWithToken(
       deadline, [&](grpc::ClientContext& context) { return accounts_->GetEmployer(&context, request, &employer); });
   if (!status.ok()) return status;
-  return EmployerInfo{employer.name(), employer.credit_code()};
+  return EmployerInfo{employer.name(), employer.credit_code(), employer.contact_name(), employer.contact_phone()};
 }
 
 absl::StatusOr<std::string> GrpcSchoolDirectory::AgreementDestinationCode(absl::Time deadline, int class_year) {

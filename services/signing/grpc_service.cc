@@ -15,8 +15,9 @@ RequestInfo ToRequestInfo(const server::CallContext& call) {
 
 }  // namespace
 
-// Each method hands its call to the runtime, which verifies the identity token (every method
-// needs one) and runs the domain method on the worker pool.
+// Each method hands its call to the runtime, which verifies the identity token and runs the
+// domain method on the worker pool. Every method needs a token except VerifyAgreement, the public
+// verification of printed agreements.
 grpc::ServerUnaryReactor* SigningGrpcService::GetSigningSettings(grpc::CallbackServerContext* context,
                                                                  const v1::GetSigningSettingsRequest* request,
                                                                  v1::SigningSettings* response) {
@@ -156,6 +157,36 @@ grpc::ServerUnaryReactor* SigningGrpcService::CheckClaims(grpc::CallbackServerCo
       context, request, response, "/quxiang.signing.v1.SigningService/CheckClaims", server::Auth::kRequired,
       [this](server::CallContext& call, const v1::CheckClaimsRequest& r, v1::CheckClaimsResponse* out) {
         return online_signing_.CheckClaims(ToRequestInfo(call), r, out);
+      });
+}
+
+grpc::ServerUnaryReactor* SigningGrpcService::ModifyOnlineSigning(grpc::CallbackServerContext* context,
+                                                                  const v1::ModifyOnlineSigningRequest* request,
+                                                                  v1::OnlineSigning* response) {
+  return runtime_.Handle<v1::ModifyOnlineSigningRequest, v1::OnlineSigning>(
+      context, request, response, "/quxiang.signing.v1.SigningService/ModifyOnlineSigning", server::Auth::kRequired,
+      [this](server::CallContext& call, const v1::ModifyOnlineSigningRequest& r, v1::OnlineSigning* out) {
+        return online_signing_.ModifyOnlineSigning(ToRequestInfo(call), r, out);
+      });
+}
+
+grpc::ServerUnaryReactor* SigningGrpcService::GetAgreementPdf(grpc::CallbackServerContext* context,
+                                                              const v1::GetAgreementPdfRequest* request,
+                                                              common::v1::HttpFile* response) {
+  return runtime_.Handle<v1::GetAgreementPdfRequest, common::v1::HttpFile>(
+      context, request, response, "/quxiang.signing.v1.SigningService/GetAgreementPdf", server::Auth::kRequired,
+      [this](server::CallContext& call, const v1::GetAgreementPdfRequest& r, common::v1::HttpFile* out) {
+        return documents_.GetAgreementPdf(ToRequestInfo(call), r, out);
+      });
+}
+
+grpc::ServerUnaryReactor* SigningGrpcService::VerifyAgreement(grpc::CallbackServerContext* context,
+                                                              const v1::VerifyAgreementRequest* request,
+                                                              v1::AgreementVerification* response) {
+  return runtime_.Handle<v1::VerifyAgreementRequest, v1::AgreementVerification>(
+      context, request, response, "/quxiang.signing.v1.SigningService/VerifyAgreement", server::Auth::kPublic,
+      [this](server::CallContext& call, const v1::VerifyAgreementRequest& r, v1::AgreementVerification* out) {
+        return documents_.VerifyAgreement(ToRequestInfo(call), r, out);
       });
 }
 

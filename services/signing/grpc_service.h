@@ -4,6 +4,7 @@
 
 #include "libs/server/server.h"
 #include "quxiang/signing/v1/signing.grpc.pb.h"
+#include "services/signing/agreement_documents.h"
 #include "services/signing/online_signing.h"
 #include "services/signing/settings.h"
 
@@ -11,8 +12,9 @@ namespace quxiang::signing {
 
 class SigningGrpcService final : public v1::SigningService::CallbackService {
  public:
-  SigningGrpcService(Settings& settings, OnlineSigning& online_signing, server::Runtime& runtime)
-      : settings_(settings), online_signing_(online_signing), runtime_(runtime) {}
+  SigningGrpcService(Settings& settings, OnlineSigning& online_signing, AgreementDocuments& documents,
+                     server::Runtime& runtime)
+      : settings_(settings), online_signing_(online_signing), documents_(documents), runtime_(runtime) {}
 
   grpc::ServerUnaryReactor* GetSigningSettings(grpc::CallbackServerContext* context,
                                                const v1::GetSigningSettingsRequest* request,
@@ -43,6 +45,15 @@ class SigningGrpcService final : public v1::SigningService::CallbackService {
                                        v1::BatchReviewOnlineSigningsResponse* response) override;
   grpc::ServerUnaryReactor* VoidOnlineSigning(grpc::CallbackServerContext* context, const v1::VoidOnlineSigningRequest* request,
                                        v1::OnlineSigning* response) override;
+  grpc::ServerUnaryReactor* ModifyOnlineSigning(grpc::CallbackServerContext* context,
+                                                const v1::ModifyOnlineSigningRequest* request,
+                                                v1::OnlineSigning* response) override;
+  grpc::ServerUnaryReactor* GetAgreementPdf(grpc::CallbackServerContext* context,
+                                            const v1::GetAgreementPdfRequest* request,
+                                            common::v1::HttpFile* response) override;
+  grpc::ServerUnaryReactor* VerifyAgreement(grpc::CallbackServerContext* context,
+                                            const v1::VerifyAgreementRequest* request,
+                                            v1::AgreementVerification* response) override;
   grpc::ServerUnaryReactor* GetOnlineSigningPendingCounts(grpc::CallbackServerContext* context,
                                                           const v1::GetOnlineSigningPendingCountsRequest* request,
                                                           v1::OnlineSigningPendingCounts* response) override;
@@ -52,6 +63,7 @@ class SigningGrpcService final : public v1::SigningService::CallbackService {
  private:
   Settings& settings_;
   OnlineSigning& online_signing_;
+  AgreementDocuments& documents_;
   server::Runtime& runtime_;
 };
 

@@ -18,6 +18,7 @@
 #include "libs/logging/logging.h"
 #include "libs/status/error.h"
 #include "libs/status/status_macros.h"
+#include "services/signing/online_agreement.h"
 #include "spdlog/spdlog.h"
 
 namespace quxiang::signing {
@@ -42,7 +43,10 @@ constexpr char kAccepted[] = "ACCEPTED";
 constexpr char kColumns[] =
     "id, school_id, class_year, graduate_id, graduate_name, student_number, department, employer_id, "
     "employer_name, employer_credit_code, invitation_state, review_state, review_stage, answer_deadline, "
-    "reject_reason_code, reject_detail, version, created_at, updated_at";
+    "reject_reason_code, reject_detail, version, created_at, updated_at, position, work_location, salary, "
+    "other_terms, employer_address, employer_contact_name, employer_contact_phone, agreement_number, "
+    "agreement_version";
+
 
 struct SigningRecord {
   int64_t id = 0;
@@ -64,6 +68,9 @@ struct SigningRecord {
   int64_t version = 0;
   absl::Time created_at;
   absl::Time updated_at;
+  v1::AgreementTerms terms;
+  std::string agreement_number;
+  int64_t agreement_version = 0;
 };
 
 SigningRecord RowToRecord(const db::Row& row) {
@@ -87,6 +94,15 @@ SigningRecord RowToRecord(const db::Row& row) {
   r.version = row.Int64(16);
   r.created_at = row.Time(17);
   r.updated_at = row.Time(18);
+  r.terms.set_position(row.String(19));
+  r.terms.set_work_location(row.String(20));
+  r.terms.set_salary(row.String(21));
+  r.terms.set_other_terms(row.String(22));
+  r.terms.set_employer_address(row.String(23));
+  r.terms.set_employer_contact_name(row.String(24));
+  r.terms.set_employer_contact_phone(row.String(25));
+  r.agreement_number = row.String(26);
+  r.agreement_version = row.Int64(27);
   return r;
 }
 
@@ -200,6 +216,9 @@ v1::OnlineSigning ToProto(const SigningRecord& r, absl::Time now, review::Agreem
   out.set_etag(std::to_string(r.version));
   const std::string verb = review::ReviewVerb(OnlineSigningFlow(), agreement_type);
   out.set_review_verb(verb);
+  *out.mutable_terms() = r.terms;
+  out.set_agreement_number(r.agreement_number);
+  out.set_agreement_version(static_cast<int32_t>(r.agreement_version));
 
   if (r.invitation_state == kInvited) {
     if (now < r.answer_deadline) {
@@ -433,7 +452,7 @@ const review::FlowDefinition& OnlineSigningFlow() {
     flow->wording = review::Wording::kByAgreementType;
     flow->allows_return = false;
     flow->allows_withdraw = false;
-    flow->allows_modify = false;
+    flow->allows_modify = true;
     flow->allows_void = true;
     flow->reject_reasons = {
         {"GRADUATE_DATA_MISMATCH", "学生信息与学籍信息不一致"},
@@ -455,8 +474,8 @@ const review::RecordTable& OnlineSigningTable() {
   return *kTable;
 }
 
-OnlineSigning::OnlineSigning(db::Pool& pool, FlowPeers& peers, const Clock& clock)
-    : pool_(pool), peers_(peers), clock_(clock) {}
+OnlineSigning::OnlineSigning(db::Pool& pool, FlowPeers& peers, const Clock& clock, Agreements& agreements)
+    : pool_(pool), peers_(peers), clock_(clock), agreements_(agreements) {}
 
 absl::Status OnlineSigning::CreateInvitation(const RequestInfo& info, const v1::CreateInvitationRequest& request,
                                              v1::OnlineSigning* response) {
@@ -489,6 +508,7 @@ absl::Status OnlineSigning::CreateInvitation(const RequestInfo& info, const v1::
     return InvalidArgument("ANSWER_DEADLINE_TOO_LATE", "应约截止时间不能晚于一年以后，请重新选择。",
                            {{"field", "answer_deadline"}});
   }
+  RETURN_IF_ERROR(ValidateAgreementTerms(request.terms()));
 
   GraduateInfo graduate;
   int64_t graduate_id = 0;
@@ -547,11 +567,14 @@ absl::Status OnlineSigning::CreateInvitation(const RequestInfo& info, const v1::
         RETURN_IF_ERROR(
             s.Execute("INSERT INTO online_signings (school_id, class_year, graduate_id, graduate_name, student_number, "
                       "department, employer_id, employer_name, employer_credit_code, invitation_state, "
-                      "answer_deadline, open_marker, version, created_at, updated_at) "
-                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'INVITED', ?, 1, 1, ?, ?)",
+                      "answer_deadline, open_marker, version, created_at, updated_at, position, work_location, salary, "
+                      "other_terms, employer_address, employer_contact_name, employer_contact_phone) "
+                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'INVITED', ?, 1, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                       {school_id, static_cast<int64_t>(graduate.class_year), graduate.id, graduate.name,
                        graduate.student_number, graduate.department, employer_id, employer.name, employer.credit_code,
-                       answer_deadline, now, now})
+                       answer_deadline, now, now, request.terms().position(), request.terms().work_location(),
+                       request.terms().salary(), request.terms().other_terms(), request.terms().employer_address(),
+                       request.terms().employer_contact_name(), request.terms().employer_contact_phone()})
                 .status());
         ASSIGN_OR_RETURN(int64_t id, s.LastInsertId());
         RETURN_IF_ERROR(SettingsUsage::MarkActed(s, school_id, graduate.class_year, now));
@@ -890,20 +913,54 @@ absl::Status OnlineSigning::GetOnlineSigning(const RequestInfo& info, const v1::
 
 namespace {
 
-// The side effects of an applied review action, in its transaction: the ledger call, the reject
-// columns and the settings usage. Runs only for an action applied now, never for a replay.
-absl::Status AfterReview(db::Session& s, FlowPeers& peers, absl::Time deadline, const SigningRecord& record,
-                         const review::AppliedAction& applied, absl::Time now) {
+// The record's data for its agreement. The graduate accepted when the record was submitted for
+// review, so that history entry gives the acceptance day.
+absl::StatusOr<OnlineAgreementRecord> AgreementRecordOf(db::Session& s, const SigningRecord& record) {
+  OnlineAgreementRecord out;
+  out.id = record.id;
+  out.school_id = record.school_id;
+  out.class_year = record.class_year;
+  out.graduate_id = record.graduate_id;
+  out.employer_id = std::to_string(record.employer_id);
+  out.invited_at = record.created_at;
+  out.accepted_at = record.updated_at;
+  out.terms = record.terms;
+  ASSIGN_OR_RETURN(auto history, review::ListHistory(s, OnlineSigningFlow().name, std::to_string(record.id)));
+  for (const review::HistoryEntry& entry : history) {
+    if (entry.action == review::Action::kSubmit) {
+      out.accepted_at = entry.occurred_at;
+      break;
+    }
+  }
+  return out;
+}
+
+// The destination that approval and modification send to sync's ledger.
+absl::StatusOr<ems::v1::Destination> DestinationOf(FlowPeers& peers, absl::Time deadline, const SigningRecord& record,
+                                                   absl::Time signed_at) {
+  ASSIGN_OR_RETURN(std::string code, peers.AgreementDestinationCode(deadline, record.class_year));
+  ems::v1::Destination destination;
+  destination.set_destination_code(code);
+  destination.set_employer_name(record.employer_name);
+  destination.set_employer_credit_code(record.employer_credit_code);
+  destination.set_signed_date(BeijingDate(signed_at));
+  return destination;
+}
+
+// The side effects of an applied review action, in its transaction: the ledger call, the
+// agreement, the reject columns and the settings usage. Runs only for an action applied now,
+// never for a replay. `actor_user_id` is the reviewer, recorded as the agreement's issuer.
+absl::Status AfterReview(db::Session& s, FlowPeers& peers, Agreements& agreements, const std::string& actor_user_id,
+                         absl::Time deadline, const SigningRecord& record, const review::AppliedAction& applied,
+                         absl::Time now) {
   const review::Transition& t = applied.transition;
   if (t.became_effective) {
-    ASSIGN_OR_RETURN(std::string code, peers.AgreementDestinationCode(deadline, record.class_year));
-    ems::v1::Destination destination;
-    destination.set_destination_code(code);
-    destination.set_employer_name(record.employer_name);
-    destination.set_employer_credit_code(record.employer_credit_code);
-    destination.set_signed_date(BeijingDate(now));
+    ASSIGN_OR_RETURN(ems::v1::Destination destination, DestinationOf(peers, deadline, record, now));
     RETURN_IF_ERROR(peers.CommitDestination(deadline, LedgerCallFor(record, "commit", applied.new_version), destination));
     RETURN_IF_ERROR(SettingsUsage::LeaveReview(s, record.school_id, record.class_year));
+    ASSIGN_OR_RETURN(OnlineAgreementRecord agreement_record, AgreementRecordOf(s, record));
+    RETURN_IF_ERROR(
+        IssueOnlineAgreement(s, peers, agreements, agreement_record, actor_user_id, deadline, now).status());
   } else if (t.to_state == review::State::kRejected) {
     RETURN_IF_ERROR(s.Execute("UPDATE online_signings SET reject_reason_code = ?, reject_detail = ? WHERE id = ?",
                               {t.reason_code, t.detail, record.id})
@@ -912,6 +969,7 @@ absl::Status AfterReview(db::Session& s, FlowPeers& peers, absl::Time deadline, 
     RETURN_IF_ERROR(SettingsUsage::LeaveReview(s, record.school_id, record.class_year));
   } else if (t.to_state == review::State::kVoided) {
     RETURN_IF_ERROR(peers.VoidDestination(deadline, LedgerCallFor(record, "void", applied.new_version)));
+    RETURN_IF_ERROR(agreements.MarkVoided(s, {AgreementFlow::kOnlineSigning, record.id, record.school_id}, now));
   }
   return absl::OkStatus();
 }
@@ -956,7 +1014,7 @@ absl::Status OnlineSigning::ReviewOnlineSigning(const RequestInfo& info,
         ASSIGN_OR_RETURN(review::AppliedAction applied,
                          review::ApplyAction(s, OnlineSigningTable(), OnlineSigningFlow(), context, actor,
                                              SnapshotOf(record), action, request.request_id(), now));
-        if (!applied.replayed) RETURN_IF_ERROR(AfterReview(s, peers_, info.deadline, record, applied, now));
+        if (!applied.replayed) RETURN_IF_ERROR(AfterReview(s, peers_, agreements_, info.principal->user_id(), info.deadline, record, applied, now));
         ASSIGN_OR_RETURN(auto updated, FindRecord(s, record.id, false));
         *response = ToProto(*updated, now, context.agreement_type);
         if (applied.replayed) return absl::OkStatus();
@@ -1023,7 +1081,7 @@ absl::Status OnlineSigning::BatchReviewOnlineSignings(const RequestInfo& info,
     before.review_state = std::string(review::StateName(applied.transition.from_state));
     before.review_stage = std::string(review::StageName(applied.transition.from_stage));
     before.version = snapshot.version;
-    RETURN_IF_ERROR(AfterReview(s, peers_, info.deadline, before, applied, now));
+    RETURN_IF_ERROR(AfterReview(s, peers_, agreements_, info.principal->user_id(), info.deadline, before, applied, now));
     ASSIGN_OR_RETURN(auto updated, FindRecord(s, id, false));
     return InsertStaffAudit(s, info, before, ToProto(*updated, now, batch.context.agreement_type),
                             absl::StrCat("online_signing.batch_", absl::AsciiStrToLower(review::ActionName(action.action))),
@@ -1065,11 +1123,72 @@ absl::Status OnlineSigning::VoidOnlineSigning(const RequestInfo& info, const v1:
         ASSIGN_OR_RETURN(review::AppliedAction applied,
                          review::ApplyAction(s, OnlineSigningTable(), OnlineSigningFlow(), context, actor,
                                              SnapshotOf(record), action, request.request_id(), now));
-        if (!applied.replayed) RETURN_IF_ERROR(AfterReview(s, peers_, info.deadline, record, applied, now));
+        if (!applied.replayed) RETURN_IF_ERROR(AfterReview(s, peers_, agreements_, info.principal->user_id(), info.deadline, record, applied, now));
         ASSIGN_OR_RETURN(auto updated, FindRecord(s, record.id, false));
         *response = ToProto(*updated, now, context.agreement_type);
         if (applied.replayed) return absl::OkStatus();
         return InsertStaffAudit(s, info, record, *response, "online_signing.void", request.request_id(), now,
+                                context.agreement_type);
+      });
+}
+
+absl::Status OnlineSigning::ModifyOnlineSigning(const RequestInfo& info, const v1::ModifyOnlineSigningRequest& request,
+                                                v1::OnlineSigning* response) {
+  // Department and read-only users pass here and get PERMISSION_DENIED from the review engine,
+  // which lets only school users with 读写 modify.
+  ASSIGN_OR_RETURN(StaffScope scope, AuthorizeStaff(info, request.school_id(), common::v1::ACCESS_READ_ONLY));
+  RETURN_IF_ERROR(ValidateRequestId(request.request_id()));
+  review::ActionRequest action;
+  action.action = review::Action::kModify;
+  ASSIGN_OR_RETURN(action.expected_version, ParseEtag(request.etag()));
+  if (absl::StripAsciiWhitespace(request.detail()).empty()) {
+    return InvalidArgument("MODIFY_DETAIL_REQUIRED", "请填写修改原因。", {{"field", "detail"}});
+  }
+  action.detail = request.detail();
+  RETURN_IF_ERROR(ValidateAgreementTerms(request.terms()));
+  const review::Actor actor = StaffActor(*info.principal);
+  const absl::Time now = clock_.Now();
+
+  return db::RunIdempotent(
+      pool_, info.deadline, KeyFor(info, request.request_id(), request), response, [&](db::Session& s) -> absl::Status {
+        ASSIGN_OR_RETURN(SigningRecord record, FindInScope(s, scope, request.invitation_id()));
+        RETURN_IF_ERROR(RequireAccepted(record));
+        ASSIGN_OR_RETURN(SettingsRecord settings, RequireOnlineSettings(s, record.school_id, record.class_year, false));
+        const review::ReviewContext context = ContextOf(settings);
+        ASSIGN_OR_RETURN(review::AppliedAction applied,
+                         review::ApplyAction(s, OnlineSigningTable(), OnlineSigningFlow(), context, actor,
+                                             SnapshotOf(record), action, request.request_id(), now));
+        if (!applied.replayed) {
+          const v1::AgreementTerms& terms = request.terms();
+          RETURN_IF_ERROR(s.Execute("UPDATE online_signings SET position = ?, work_location = ?, salary = ?, "
+                                    "other_terms = ?, employer_address = ?, employer_contact_name = ?, "
+                                    "employer_contact_phone = ?, updated_at = ? WHERE id = ?",
+                                    {terms.position(), terms.work_location(), terms.salary(), terms.other_terms(),
+                                     terms.employer_address(), terms.employer_contact_name(),
+                                     terms.employer_contact_phone(), now, record.id})
+                              .status());
+          ASSIGN_OR_RETURN(auto modified, FindRecord(s, record.id, false));
+          ASSIGN_OR_RETURN(OnlineAgreementRecord agreement_record, AgreementRecordOf(s, *modified));
+          // The ledger gets the destination again through the path approval uses, so that the
+          // EMS record follows the modification.
+          ASSIGN_OR_RETURN(auto latest, agreements_.LatestAgreement(s, {AgreementFlow::kOnlineSigning, record.id,
+                                                                        record.school_id}));
+          // The signing day stays the day of the final approval, which the agreement prints.
+          absl::Time signed_at = now;
+          if (latest && latest->content.sign_dates.school) {
+            signed_at = absl::FromCivil(*latest->content.sign_dates.school, Beijing());
+          }
+          ASSIGN_OR_RETURN(ems::v1::Destination destination, DestinationOf(peers_, info.deadline, *modified, signed_at));
+          RETURN_IF_ERROR(peers_.CommitDestination(info.deadline, LedgerCallFor(record, "modify", applied.new_version),
+                                                   destination));
+          RETURN_IF_ERROR(IssueOnlineAgreement(s, peers_, agreements_, agreement_record, info.principal->user_id(),
+                                               info.deadline, now)
+                              .status());
+        }
+        ASSIGN_OR_RETURN(auto updated, FindRecord(s, record.id, false));
+        *response = ToProto(*updated, now, context.agreement_type);
+        if (applied.replayed) return absl::OkStatus();
+        return InsertStaffAudit(s, info, record, *response, "online_signing.modify", request.request_id(), now,
                                 context.agreement_type);
       });
 }

@@ -18,6 +18,7 @@
 #include "libs/review/flow.h"
 #include "libs/review/store.h"
 #include "quxiang/signing/v1/signing.pb.h"
+#include "services/signing/agreements.h"
 #include "services/signing/flow_peers.h"
 #include "services/signing/settings.h"
 
@@ -30,7 +31,8 @@ const review::RecordTable& OnlineSigningTable();
 
 class OnlineSigning {
  public:
-  OnlineSigning(db::Pool& pool, FlowPeers& peers, const Clock& clock);
+  // `agreements` issues the agreement PDF on the final approval and on each modification.
+  OnlineSigning(db::Pool& pool, FlowPeers& peers, const Clock& clock, Agreements& agreements);
 
   absl::Status CreateInvitation(const RequestInfo& info, const v1::CreateInvitationRequest& request,
                                 v1::OnlineSigning* response);
@@ -55,6 +57,10 @@ class OnlineSigning {
                                          v1::BatchReviewOnlineSigningsResponse* response);
   absl::Status VoidOnlineSigning(const RequestInfo& info, const v1::VoidOnlineSigningRequest& request,
                                  v1::OnlineSigning* response);
+  // Replaces the agreement terms of an approved signing (school users with 读写), sends the
+  // destination to sync's ledger again and issues the next agreement version.
+  absl::Status ModifyOnlineSigning(const RequestInfo& info, const v1::ModifyOnlineSigningRequest& request,
+                                   v1::OnlineSigning* response);
   absl::Status GetOnlineSigningPendingCounts(const RequestInfo& info,
                                              const v1::GetOnlineSigningPendingCountsRequest& request,
                                              v1::OnlineSigningPendingCounts* response);
@@ -72,6 +78,7 @@ class OnlineSigning {
   db::Pool& pool_;
   FlowPeers& peers_;
   const Clock& clock_;
+  Agreements& agreements_;
 };
 
 }  // namespace quxiang::signing

@@ -425,6 +425,7 @@ def check_headless_grpc(objects, namespace):
 REQUIRED_FILE_SETTINGS = {
     "accounts": ["TOKEN_PRIVATE_KEY_FILE", "SERVICE_SECRETS_FILE", "GRADUATE_IDENTITY_KEY_FILE"],
     "sync": ["SERVICE_SECRET_FILE"],
+    "signing": ["SERVICE_SECRET_FILE", "AGREEMENT_KEY_FILE"],
 }
 # Addresses a process listens on, not addresses of other services.
 LISTEN_ADDRESSES = ("GRPC_ADDRESS", "HTTP_ADDRESS", "METRICS_ADDRESS")

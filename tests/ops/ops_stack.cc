@@ -42,6 +42,7 @@ std::unique_ptr<OpsStack> OpsStack::Create(const std::string& name) {
   std::ofstream(stack->folder_ + "/service-secrets") << "sync:" << Sha256Hex(kSyncSecret) << "\n"
                                                      << "signing:" << Sha256Hex(kSigningSecret) << "\n";
   std::ofstream(stack->folder_ + "/graduate-identity-key") << "ops-test-graduate-identity-key-0123456789abcdef\n";
+  std::ofstream(stack->folder_ + "/agreement-key") << "ops-test-agreement-key-0123456789abcdef0123456789\n";
   return stack;
 }
 
@@ -129,7 +130,8 @@ Process* OpsStack::LaunchSigning(int accounts_port, int sync_port, int warning_p
                                    absl::StrCat("--accounts_address=dns:///127.0.0.1:", accounts_port),
                                    absl::StrCat("--sync_address=dns:///127.0.0.1:", sync_port),
                                    absl::StrCat("--warning_address=dns:///127.0.0.1:", warning_port),
-                                   "--service_secret_file=" + folder_ + "/signing-secret"};
+                                   "--service_secret_file=" + folder_ + "/signing-secret",
+                                   "--agreement_key_file=" + folder_ + "/agreement-key"};
   return &Launch("signing", binary, args, signing_database_->Environment());
 }
 

@@ -657,7 +657,7 @@ TEST_F(OnlineSigningHttpTest, LostClaimResponseIsReleased) {
 
   // The accept runs on the domain directly, with a client that loses the claim's response.
   LostClaimResponse peers(stack_->peers());
-  OnlineSigning flow(stack_->pool(), peers, stack_->clock());
+  OnlineSigning flow(stack_->pool(), peers, stack_->clock(), stack_->agreements());
   common::v1::IdentityClaims claims;
   claims.set_kind(common::v1::PRINCIPAL_KIND_GRADUATE);
   claims.set_user_id("g" + from_a.String("graduateId"));
@@ -730,9 +730,9 @@ TEST_F(OnlineSigningHttpTest, StaleClaimJobReleasesLostClaims) {
   // Claims that signing made but whose local transaction never committed: one for the declined
   // invitation and one for a record id that signing does not have.
   const std::string unknown_record_id = "987654321";
-  LedgerCall lost_decline{"lost-decline-" + school.id, std::stoll(school.id),
+  LedgerCall lost_decline{LedgerFlow::kOnlineSigning, "lost-decline-" + school.id, std::stoll(school.id),
                           std::stoll(declined_invitation.String("graduateId")), declined_invitation.String("id")};
-  LedgerCall lost_unknown{"lost-unknown-" + school.id, std::stoll(school.id),
+  LedgerCall lost_unknown{LedgerFlow::kOnlineSigning, "lost-unknown-" + school.id, std::stoll(school.id),
                           std::stoll(unknown_record_graduate.String("graduateId")), unknown_record_id};
   ASSERT_TRUE(stack_->peers().ClaimGraduate(absl::Now() + absl::Seconds(10), lost_decline).ok());
   ASSERT_TRUE(stack_->peers().ClaimGraduate(absl::Now() + absl::Seconds(10), lost_unknown).ok());

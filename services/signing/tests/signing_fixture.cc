@@ -8,6 +8,7 @@
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "libs/db/migrations.h"
+#include "libs/filestore/file_store.h"
 #include "libs/review/store.h"
 #include "libs/testing/keys.h"
 #include "libs/validation/validation.h"
@@ -24,11 +25,13 @@ using ::quxiang::testing::KeyPair;
 
 constexpr char kSigningSecret[] = "signing-test-secret";
 constexpr char kSyncSecret[] = "sync-test-secret";
+// The HMAC key of agreement verification codes, at least 32 bytes as the library requires.
+constexpr char kAgreementKey[] = "signing-fixture-agreement-key-0123456789abcdef";
 // A password that passes the policy, for department accounts nobody logs in with.
 constexpr char kPassword[] = "Fixture-Passw0rd";
 
 const std::vector<db::MigrationFile>& SigningMigrations() {
-  static const auto* const kFiles = new std::vector<db::MigrationFile>(review::WithReviewMigrations(Migrations()));
+  static const auto* const kFiles = new std::vector<db::MigrationFile>(filestore::WithFileStoreMigrations(review::WithReviewMigrations(Migrations())));
   return *kFiles;
 }
 
@@ -267,8 +270,21 @@ std::unique_ptr<SigningStack> SigningStack::Start(const std::string& name, std::
   runtime_options.worker_threads = 8;
   runtime_options.verifier = stack->verifier_.get();
   stack->runtime_ = std::make_unique<server::Runtime>(runtime_options);
-  stack->online_signing_ = std::make_unique<OnlineSigning>(*stack->pool_, *stack->directory_, stack->clock_);
-  stack->service_ = std::make_unique<SigningGrpcService>(*stack->settings_, *stack->online_signing_, *stack->runtime_);
+  auto renderer = agreement_pdf::AgreementRenderer::Create();
+  EXPECT_TRUE(renderer.ok()) << renderer.status();
+  if (!renderer.ok()) return nullptr;
+  stack->renderer_ = *std::move(renderer);
+  auto agreement_key = agreement_pdf::VerificationKey::Create(kAgreementKey);
+  EXPECT_TRUE(agreement_key.ok()) << agreement_key.status();
+  if (!agreement_key.ok()) return nullptr;
+  stack->files_ = std::make_unique<filestore::MySqlFileStore>();
+  stack->agreements_ = std::make_unique<Agreements>(*stack->renderer_, *std::move(agreement_key), *stack->files_,
+                                                    AgreementsOptions{std::string(kVerificationUrl)});
+  stack->online_signing_ =
+      std::make_unique<OnlineSigning>(*stack->pool_, *stack->directory_, stack->clock_, *stack->agreements_);
+  stack->documents_ = std::make_unique<AgreementDocuments>(*stack->pool_, *stack->agreements_, stack->clock_);
+  stack->service_ = std::make_unique<SigningGrpcService>(*stack->settings_, *stack->online_signing_,
+                                                         *stack->documents_, *stack->runtime_);
   int grpc_port = 0;
   stack->server_ = StartServer(stack->service_.get(), &grpc_port);
   EXPECT_GT(ems_port, 0);

@@ -29,6 +29,10 @@
 #include "services/accounts/graduate_accounts.h"
 #include "services/accounts/grpc_service.h"
 #include "services/accounts/service_identities.h"
+#include "libs/agreement_pdf/agreement_renderer.h"
+#include "libs/filestore/file_store.h"
+#include "services/signing/agreement_documents.h"
+#include "services/signing/agreements.h"
 #include "services/signing/grpc_clients.h"
 #include "services/signing/grpc_service.h"
 #include "services/signing/settings.h"
@@ -47,6 +51,9 @@
 #include "tools/ems-simulator/simulator.h"
 
 namespace quxiang::signing::testing {
+
+// The verification page that the fixture's agreement QR codes link to.
+inline constexpr char kVerificationUrl[] = "http://127.0.0.1:8080/verify";
 
 // Claims of test principals. `user_id` must be unique per principal, because idempotency keys
 // are scoped by it.
@@ -141,6 +148,9 @@ class SigningStack {
   // The gRPC clients of the signing service to accounts, sync and warning.
   FlowPeers& peers() { return *directory_; }
 
+  // The agreements of the signing service, for tests that build a flow of their own.
+  Agreements& agreements() { return *agreements_; }
+
   // The clock of the online signing flow.
   OffsetClock& clock() { return clock_; }
 
@@ -198,7 +208,11 @@ class SigningStack {
 
   std::unique_ptr<GrpcSchoolDirectory> directory_;
   std::unique_ptr<Settings> settings_;
+  std::unique_ptr<agreement_pdf::AgreementRenderer> renderer_;
+  std::unique_ptr<filestore::MySqlFileStore> files_;
+  std::unique_ptr<Agreements> agreements_;
   std::unique_ptr<OnlineSigning> online_signing_;
+  std::unique_ptr<AgreementDocuments> documents_;
   std::unique_ptr<server::Runtime> runtime_;
   std::unique_ptr<SigningGrpcService> service_;
   std::unique_ptr<grpc::Server> server_;

@@ -35,6 +35,8 @@ class SigningProcessTest : public ::testing::Test {
     keys_ = GenerateKeyPair();
     std::ofstream(folder_ + "/public.pem") << keys_.public_pem;
     std::ofstream(folder_ + "/secret") << "signing-process-secret\n";
+    std::ofstream(folder_ + "/agreement-key") << "signing-process-agreement-key-0123456789abcdef\n";
+    std::ofstream(folder_ + "/short-agreement-key") << "too-short\n";
     signer_ = *identity::TokenSigner::FromPem(keys_.private_pem);
   }
 
@@ -44,6 +46,7 @@ class SigningProcessTest : public ::testing::Test {
     std::vector<std::string> flags = {"--port_file=" + folder_ + "/port", "--drain_delay_ms=1500",
                                       "--token_public_key_files=" + folder_ + "/public.pem",
                                       "--service_secret_file=" + folder_ + "/secret",
+                                      "--agreement_key_file=" + folder_ + "/agreement-key",
                                       "--accounts_address=127.0.0.1:1", "--sync_address=127.0.0.1:1",
                                       "--warning_address=127.0.0.1:1"};
     for (auto& flag : extra_flags) flags.push_back(std::move(flag));
@@ -137,15 +140,50 @@ TEST_F(SigningProcessTest, ReadsWithRealTokenAndReportsUnreachableAccounts) {
       << unreachable.error_code() << " " << unreachable.error_message();
 }
 
+TEST_F(SigningProcessTest, VerifiesAgreementsWithoutToken) {
+  StartProcess();
+  auto stub = v1::SigningService::NewStub(channel_);
+  v1::VerifyAgreementRequest request;
+  request.set_agreement_number("4111010001-2026-000001");
+  request.set_code("ABCD-EFGH");
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  v1::AgreementVerification verification;
+  grpc::Status status = stub->VerifyAgreement(&context, request, &verification);
+  ASSERT_TRUE(status.ok()) << status.error_code() << " " << status.error_message();
+  EXPECT_FALSE(verification.valid());
+  EXPECT_EQ(verification.status_text(), "验证失败：协议编号或验证码不正确");
+
+  // The download needs a token.
+  v1::GetAgreementPdfRequest download;
+  download.set_agreement_number("4111010001-2026-000001");
+  grpc::ClientContext download_context;
+  download_context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  common::v1::HttpFile file;
+  EXPECT_EQ(stub->GetAgreementPdf(&download_context, download, &file).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+}
+
 TEST_F(SigningProcessTest, ExitsWithoutRequiredFlags) {
+  const std::string key = "--agreement_key_file=" + folder_ + "/agreement-key";
   const std::vector<std::vector<std::string>> kCases = {
-      {"--service_secret_file=" + folder_ + "/secret", "--sync_address=127.0.0.1:1", "--warning_address=127.0.0.1:1"},
-      {"--service_secret_file=" + folder_ + "/secret", "--accounts_address=127.0.0.1:1",
+      {"--service_secret_file=" + folder_ + "/secret", key, "--sync_address=127.0.0.1:1",
        "--warning_address=127.0.0.1:1"},
-      {"--service_secret_file=" + folder_ + "/secret", "--accounts_address=127.0.0.1:1",
+      {"--service_secret_file=" + folder_ + "/secret", key, "--accounts_address=127.0.0.1:1",
+       "--warning_address=127.0.0.1:1"},
+      {"--service_secret_file=" + folder_ + "/secret", key, "--accounts_address=127.0.0.1:1",
        "--sync_address=127.0.0.1:1"},
-      {"--service_secret_file=" + folder_ + "/missing", "--accounts_address=127.0.0.1:1",
+      {"--service_secret_file=" + folder_ + "/missing", key, "--accounts_address=127.0.0.1:1",
        "--sync_address=127.0.0.1:1", "--warning_address=127.0.0.1:1"},
+      // No agreement key, a missing key file, a key shorter than 32 bytes and a base URL
+      // without a scheme.
+      {"--service_secret_file=" + folder_ + "/secret", "--accounts_address=127.0.0.1:1", "--sync_address=127.0.0.1:1",
+       "--warning_address=127.0.0.1:1"},
+      {"--service_secret_file=" + folder_ + "/secret", "--agreement_key_file=" + folder_ + "/missing-key",
+       "--accounts_address=127.0.0.1:1", "--sync_address=127.0.0.1:1", "--warning_address=127.0.0.1:1"},
+      {"--service_secret_file=" + folder_ + "/secret", "--agreement_key_file=" + folder_ + "/short-agreement-key",
+       "--accounts_address=127.0.0.1:1", "--sync_address=127.0.0.1:1", "--warning_address=127.0.0.1:1"},
+      {"--service_secret_file=" + folder_ + "/secret", key, "--public_base_url=console.example.cn",
+       "--accounts_address=127.0.0.1:1", "--sync_address=127.0.0.1:1", "--warning_address=127.0.0.1:1"},
   };
   int index = 0;
   for (const auto& flags : kCases) {

@@ -1,0 +1,111 @@
+#include "services/signing/agreement_documents.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "libs/identity/principal.h"
+#include "libs/status/error.h"
+#include "libs/status/status_macros.h"
+
+namespace quxiang::signing {
+namespace {
+
+absl::Status AgreementNotFound() {
+  return NotFound("AGREEMENT_NOT_FOUND", "协议书不存在或无权下载，请核对协议编号和版本。");
+}
+
+absl::StatusOr<std::optional<RecordParties>> OnlineSigningParties(db::Session& s, int64_t record_id) {
+  ASSIGN_OR_RETURN(auto row, s.QueryOne("SELECT school_id, graduate_id, employer_id, department FROM online_signings "
+                                        "WHERE id = ?",
+                                        {record_id}));
+  if (!row) return std::optional<RecordParties>();
+  return std::optional<RecordParties>(RecordParties{row->Int64(0), row->Int64(1), row->Int64(2), row->String(3)});
+}
+
+// Whether `caller` may download an agreement whose record has `parties`.
+bool MayDownload(const identity::Principal& caller, const RecordParties& parties) {
+  const std::string school_id = std::to_string(parties.school_id);
+  switch (caller.kind()) {
+    case common::v1::PRINCIPAL_KIND_GRADUATE:
+      return caller.school_id() == school_id && caller.graduate_id() == std::to_string(parties.graduate_id);
+    case common::v1::PRINCIPAL_KIND_EMPLOYER:
+      return parties.employer_id > 0 && caller.employer_id() == std::to_string(parties.employer_id);
+    case common::v1::PRINCIPAL_KIND_SCHOOL:
+    case common::v1::PRINCIPAL_KIND_DEPARTMENT:
+      if (!identity::RequireSchool(caller, school_id).ok()) return false;
+      if (!identity::RequireModuleAccess(caller, common::v1::MODULE_EMPLOYMENT, common::v1::ACCESS_READ_ONLY).ok()) {
+        return false;
+      }
+      // Records carry the roster's department name, which department accounts carry too.
+      return caller.kind() == common::v1::PRINCIPAL_KIND_SCHOOL ||
+             (!caller.department_name().empty() && caller.department_name() == parties.department);
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+AgreementDocuments::AgreementDocuments(db::Pool& pool, Agreements& agreements, const Clock& clock)
+    : pool_(pool), agreements_(agreements), clock_(clock) {
+  lookups_[AgreementFlow::kOnlineSigning] = OnlineSigningParties;
+}
+
+void AgreementDocuments::RegisterFlow(AgreementFlow flow, PartiesLookup lookup) { lookups_[flow] = std::move(lookup); }
+
+absl::Status AgreementDocuments::GetAgreementPdf(const RequestInfo& info, const v1::GetAgreementPdfRequest& request,
+                                                 common::v1::HttpFile* response) {
+  if (info.principal == nullptr) return Unauthenticated("MISSING_TOKEN", "请先登录。");
+  const identity::Principal& caller = *info.principal;
+  switch (caller.kind()) {
+    case common::v1::PRINCIPAL_KIND_GRADUATE:
+    case common::v1::PRINCIPAL_KIND_EMPLOYER:
+    case common::v1::PRINCIPAL_KIND_SCHOOL:
+    case common::v1::PRINCIPAL_KIND_DEPARTMENT:
+      break;
+    default:
+      return PermissionDenied("AGREEMENT_PARTIES_ONLY", "只有协议双方和本校学校、院系用户可以下载协议书。",
+                              {{"principal_kind", common::v1::PrincipalKind_Name(caller.kind())}});
+  }
+  if (request.version() < 0) {
+    return InvalidArgument("AGREEMENT_VERSION_INVALID", "协议版本号不能为负数；不填或填 0 表示最新版本。",
+                           {{"field", "version"}});
+  }
+
+  filestore::Downloader downloader;
+  downloader.user_id = caller.user_id();
+  downloader.username = caller.username();
+  downloader.trace_id = info.trace_id;
+  downloader.peer = info.peer;
+  const absl::Time now = clock_.Now();
+  std::string number;
+  std::string pdf;
+  RETURN_IF_ERROR(pool_.Transaction(info.deadline, [&](db::Session& s) -> absl::Status {
+    ASSIGN_OR_RETURN(auto version, agreements_.FindByNumber(s, request.agreement_number(), request.version()));
+    if (!version) return AgreementNotFound();
+    auto lookup = lookups_.find(version->record.flow);
+    if (lookup == lookups_.end()) {
+      return Internal("AGREEMENT_FLOW_UNREGISTERED",
+                      absl::StrCat("no parties lookup for the flow of agreement ", version->number));
+    }
+    ASSIGN_OR_RETURN(std::optional<RecordParties> parties, lookup->second(s, version->record.record_id));
+    if (!parties || !MayDownload(caller, *parties)) return AgreementNotFound();
+    number = version->number;
+    ASSIGN_OR_RETURN(pdf, agreements_.ReadPdf(s, *version, downloader, caller.kind(), now));
+    return absl::OkStatus();
+  }));
+  response->set_content_type("application/pdf");
+  response->set_file_name(AgreementFileName(number));
+  response->set_data(std::move(pdf));
+  return absl::OkStatus();
+}
+
+absl::Status AgreementDocuments::VerifyAgreement(const RequestInfo& info, const v1::VerifyAgreementRequest& request,
+                                                 v1::AgreementVerification* response) {
+  ASSIGN_OR_RETURN(*response, pool_.Read<v1::AgreementVerification>(info.deadline, [&](db::Session& s) {
+    return agreements_.Verify(s, request.agreement_number(), request.code());
+  }));
+  return absl::OkStatus();
+}
+
+}  // namespace quxiang::signing
