@@ -3,6 +3,7 @@
 
 #include "google/api/annotations.pb.h"
 #include "google/protobuf/descriptor.h"
+#include "google/protobuf/descriptor.pb.h"
 #include "gtest/gtest.h"
 #include "quxiang/testing/v1/echo.pb.h"
 #include "services/gateway/path_template.h"
@@ -126,6 +127,9 @@ TEST_F(RouteTableTest, MatchesEveryEchoRoute) {
       {"POST", "/v1/echo:fail", "/quxiang.testing.v1.EchoService/Fail"},
       {"GET", "/v1/shelves/s/items/i", "/quxiang.testing.v1.EchoService/GetItem"},
       {"PATCH", "/v1/shelves/s/items/i", "/quxiang.testing.v1.EchoService/UpdateItem"},
+      {"POST", "/v1/folders/f/files:upload", "/quxiang.testing.v1.EchoService/UploadFile"},
+      {"GET", "/v1/files/f", "/quxiang.testing.v1.EchoService/DownloadFile"},
+      {"GET", "/v1/files/f:stream", "/quxiang.testing.v1.EchoService/StreamFile"},
   };
   for (const Case& c : kCases) {
     SCOPED_TRACE(c.path);
@@ -200,6 +204,101 @@ TEST_F(RouteTableTest, RejectsInvalidRules) {
     rule.set_body(c.body);
     EXPECT_FALSE(table_.AddRule(Method(c.method), rule).ok());
   }
+}
+
+TEST_F(RouteTableTest, MarksFileRoutes) {
+  RouteMatch upload = table_.Match("POST", "/v1/folders/f/files:upload");
+  ASSERT_EQ(upload.outcome, Outcome::kMatched);
+  ASSERT_NE(upload.route->upload_field, nullptr);
+  EXPECT_EQ(upload.route->upload_field->name(), "file");
+  EXPECT_FALSE(upload.route->file_response);
+
+  RouteMatch download = table_.Match("GET", "/v1/files/f");
+  ASSERT_EQ(download.outcome, Outcome::kMatched);
+  EXPECT_EQ(download.route->upload_field, nullptr);
+  EXPECT_TRUE(download.route->file_response);
+  EXPECT_FALSE(download.route->server_streaming);
+
+  RouteMatch stream = table_.Match("GET", "/v1/files/f:stream");
+  ASSERT_EQ(stream.outcome, Outcome::kMatched);
+  EXPECT_TRUE(stream.route->file_response);
+  EXPECT_TRUE(stream.route->server_streaming);
+
+  RouteMatch json = table_.Match("PATCH", "/v1/shelves/s/items/i");
+  ASSERT_EQ(json.outcome, Outcome::kMatched);
+  EXPECT_EQ(json.route->upload_field, nullptr);
+  EXPECT_FALSE(json.route->file_response);
+}
+
+// A service built at run time, over the generated pool, with streaming methods that no
+// checked-in proto may have, because the gateway would not start with them.
+class StreamingRuleTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    google::protobuf::FileDescriptorProto file;
+    file.set_name("quxiang/testing/v1/streaming_rules.proto");
+    file.set_package("quxiang.testing.v1.streaming");
+    file.set_syntax("proto3");
+    file.add_dependency("quxiang/common/v1/files.proto");
+    file.add_dependency("quxiang/testing/v1/echo.proto");
+    google::protobuf::ServiceDescriptorProto* service = file.add_service();
+    service->set_name("StreamingService");
+    AddMethod(*service, "StreamEcho", ".quxiang.testing.v1.EchoRequest",
+              ".quxiang.testing.v1.EchoResponse", false, true);
+    AddMethod(*service, "UploadChunks", ".quxiang.common.v1.HttpFile",
+              ".quxiang.testing.v1.EchoResponse", true, false);
+    AddMethod(*service, "StreamFile", ".quxiang.testing.v1.EchoRequest",
+              ".quxiang.common.v1.HttpFile", false, true);
+    service_ = pool_.BuildFile(file) == nullptr
+                   ? nullptr
+                   : pool_.FindServiceByName("quxiang.testing.v1.streaming.StreamingService");
+    ASSERT_NE(service_, nullptr);
+  }
+
+  static void AddMethod(google::protobuf::ServiceDescriptorProto& service, const std::string& name,
+                        const std::string& input, const std::string& output,
+                        bool client_streaming, bool server_streaming) {
+    google::protobuf::MethodDescriptorProto* method = service.add_method();
+    method->set_name(name);
+    method->set_input_type(input);
+    method->set_output_type(output);
+    method->set_client_streaming(client_streaming);
+    method->set_server_streaming(server_streaming);
+  }
+
+  static google::api::HttpRule PostRule(const std::string& path) {
+    google::api::HttpRule rule;
+    rule.set_post(path);
+    rule.set_body("*");
+    return rule;
+  }
+
+  google::protobuf::DescriptorPool pool_{google::protobuf::DescriptorPool::generated_pool()};
+  const google::protobuf::ServiceDescriptor* service_ = nullptr;
+  RouteTable table_;
+};
+
+TEST_F(StreamingRuleTest, RejectsStreamOfOtherMessage) {
+  absl::Status status =
+      table_.AddRule(*service_->FindMethodByName("StreamEcho"), PostRule("/v1/stream-echo"));
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(status.message().find("quxiang.common.v1.HttpFile"), absl::string_view::npos)
+      << status.message();
+}
+
+TEST_F(StreamingRuleTest, RejectsClientStream) {
+  absl::Status status =
+      table_.AddRule(*service_->FindMethodByName("UploadChunks"), PostRule("/v1/chunks"));
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(StreamingRuleTest, AcceptsStreamOfHttpFile) {
+  ASSERT_TRUE(
+      table_.AddRule(*service_->FindMethodByName("StreamFile"), PostRule("/v1/file-stream")).ok());
+  RouteMatch match = table_.Match("POST", "/v1/file-stream");
+  ASSERT_EQ(match.outcome, Outcome::kMatched);
+  EXPECT_TRUE(match.route->server_streaming);
+  EXPECT_TRUE(match.route->file_response);
 }
 
 TEST(ResolveFieldPath, AcceptsProtoAndCamelCaseNames) {
