@@ -22,6 +22,8 @@
 #include "services/signing/grpc_service.h"
 #include "services/signing/migrations.h"
 #include "services/signing/online_signing.h"
+#include "services/signing/paper_registration.h"
+#include "services/signing/paper_registration_grpc.h"
 #include "services/signing/settings.h"
 #include "spdlog/spdlog.h"
 
@@ -119,5 +121,11 @@ int main(int argc, char** argv) {
   quxiang::signing::OnlineSigning online_signing(**pool, directory, quxiang::Clock::Real(), agreements);
   quxiang::signing::AgreementDocuments documents(**pool, agreements, quxiang::Clock::Real());
   quxiang::signing::SigningGrpcService service(settings, online_signing, documents, runtime);
-  return quxiang::server::Serve(quxiang::server::ServeOptionsFromFlags(), {&service}, runtime);
+  quxiang::signing::PaperRegistrations paper_registrations(**pool, directory, files, quxiang::Clock::Real());
+  quxiang::signing::PaperRegistrationGrpcService paper_service(paper_registrations, runtime);
+  quxiang::server::ServeOptions serve_options = quxiang::server::ServeOptionsFromFlags();
+  // An upload request carries the whole scan, up to the file store's 10 MiB limit, so requests
+  // up to 16 MiB are accepted instead of gRPC's default of 4 MiB.
+  serve_options.max_receive_message_bytes = 16 << 20;
+  return quxiang::server::Serve(serve_options, {&service, &paper_service}, runtime);
 }

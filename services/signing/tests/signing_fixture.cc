@@ -59,6 +59,16 @@ common::v1::IdentityClaims StaffClaims(common::v1::PrincipalKind kind, const std
   return claims;
 }
 
+// Starts the signing process's services on one server that, like the signing binary, accepts
+// messages of up to 16 MiB, so that stamped scans up to the file store's limit arrive.
+std::unique_ptr<grpc::Server> StartSigningServer(const std::vector<grpc::Service*>& services, int* port) {
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), port);
+  builder.SetMaxReceiveMessageSize(16 << 20);
+  for (grpc::Service* service : services) builder.RegisterService(service);
+  return builder.BuildAndStart();
+}
+
 std::unique_ptr<grpc::Server> StartServer(grpc::Service* service, int* port) {
   grpc::ServerBuilder builder;
   builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), port);
@@ -285,8 +295,11 @@ std::unique_ptr<SigningStack> SigningStack::Start(const std::string& name, std::
   stack->documents_ = std::make_unique<AgreementDocuments>(*stack->pool_, *stack->agreements_, stack->clock_);
   stack->service_ = std::make_unique<SigningGrpcService>(*stack->settings_, *stack->online_signing_,
                                                          *stack->documents_, *stack->runtime_);
+  stack->paper_registrations_ =
+      std::make_unique<PaperRegistrations>(*stack->pool_, *stack->directory_, *stack->files_, stack->clock_);
+  stack->paper_service_ = std::make_unique<PaperRegistrationGrpcService>(*stack->paper_registrations_, *stack->runtime_);
   int grpc_port = 0;
-  stack->server_ = StartServer(stack->service_.get(), &grpc_port);
+  stack->server_ = StartSigningServer({stack->service_.get(), stack->paper_service_.get()}, &grpc_port);
   EXPECT_GT(ems_port, 0);
   EXPECT_GT(accounts_port, 0);
   EXPECT_GT(sync_port, 0);
@@ -299,7 +312,8 @@ std::unique_ptr<SigningStack> SigningStack::Start(const std::string& name, std::
       quxiang::testing::BuildDir() + "/services/gateway/gateway",
       std::vector<std::string>{
           "--http_port=0", "--port_file=" + port_file,
-          absl::StrCat("--backends=quxiang.signing.v1.SigningService=127.0.0.1:", grpc_port),
+          absl::StrCat("--backends=quxiang.signing.v1.SigningService=127.0.0.1:", grpc_port,
+                       ",quxiang.signing.v1.PaperRegistrationService=127.0.0.1:", grpc_port),
           "--web_root=" + quxiang::testing::SourceDir() + "/web/placeholder"},
       std::map<std::string, std::string>{}, folder + "/gateway.log");
   stack->http_port_ = quxiang::testing::WaitForPortFile(port_file, absl::Seconds(20), stack->gateway_.get());
@@ -447,6 +461,19 @@ std::string SigningStack::EmsDestinationCode(const std::string& school_code, con
     if (record.id_number() == id_number) return record.destination().destination_code();
   }
   return "";
+}
+
+ems::v1::Destination SigningStack::EmsDestination(const std::string& school_code, const std::string& id_number) {
+  ems::v1::ListDestinationsRequest request;
+  request.set_school_code(school_code);
+  request.set_page_size(1000);
+  ems::v1::ListDestinationsResponse response;
+  absl::Status status = simulator_->ListDestinations(absl::Now() + absl::Seconds(10), request, &response);
+  EXPECT_TRUE(status.ok()) << status;
+  for (const ems::v1::EmsDestinationRecord& record : response.destinations()) {
+    if (record.id_number() == id_number) return record.destination();
+  }
+  return ems::v1::Destination();
 }
 
 void SigningStack::MarkEmployerWarned(const std::string& school_id, const std::string& credit_code) {

@@ -35,6 +35,8 @@
 #include "services/signing/agreements.h"
 #include "services/signing/grpc_clients.h"
 #include "services/signing/grpc_service.h"
+#include "services/signing/paper_registration.h"
+#include "services/signing/paper_registration_grpc.h"
 #include "services/signing/settings.h"
 #include "services/sync/accounts_relay.h"
 #include "services/sync/ems_relay.h"
@@ -141,6 +143,8 @@ class SigningStack {
   // The destination code that the EMS simulator stores for the graduate with `id_number`, or ""
   // when it stores none.
   std::string EmsDestinationCode(const std::string& school_code, const std::string& id_number);
+  // The whole destination that the EMS simulator stores for that graduate, or an empty one.
+  ems::v1::Destination EmsDestination(const std::string& school_code, const std::string& id_number);
 
   // Marks the employer with `credit_code` as warned (违规单位) by the school user of `school_id`.
   void MarkEmployerWarned(const std::string& school_id, const std::string& credit_code);
@@ -215,6 +219,8 @@ class SigningStack {
   std::unique_ptr<AgreementDocuments> documents_;
   std::unique_ptr<server::Runtime> runtime_;
   std::unique_ptr<SigningGrpcService> service_;
+  std::unique_ptr<PaperRegistrations> paper_registrations_;
+  std::unique_ptr<PaperRegistrationGrpcService> paper_service_;
   std::unique_ptr<grpc::Server> server_;
 
   OffsetClock clock_;
