@@ -89,6 +89,13 @@ class FlowPeers {
   // `school_id` see (warning LookupWarnings, one call for up to 500 codes).
   virtual absl::StatusOr<std::set<std::string>> WarnedEmployers(absl::Time deadline, int64_t school_id,
                                                                 const std::vector<std::string>& credit_codes) = 0;
+
+  // The codes of sync's code table `table` (a ListCodeTables id such as "industries") for
+  // `class_year`. Returns UNIMPLEMENTED unless overridden, so that test doubles need not provide it.
+  virtual absl::StatusOr<std::set<std::string>> CodeTableCodes(absl::Time deadline, const std::string& table,
+                                                               int class_year) {
+    return absl::UnimplementedError("CodeTableCodes is not implemented by this FlowPeers");
+  }
 };
 
 }  // namespace quxiang::signing

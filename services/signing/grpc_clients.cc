@@ -221,6 +221,20 @@ absl::StatusOr<EmployerInfo> GrpcSchoolDirectory::GetEmployer(absl::Time deadlin
   return EmployerInfo{employer.name(), employer.credit_code(), employer.contact_name(), employer.contact_phone()};
 }
 
+absl::StatusOr<std::set<std::string>> GrpcSchoolDirectory::CodeTableCodes(absl::Time deadline,
+                                                                          const std::string& table, int class_year) {
+  sync::v1::GetCodeTableRequest request;
+  request.set_table(table);
+  request.set_class_year(class_year);
+  sync::v1::CodeTable response;
+  absl::Status status = CallWithToken(
+      deadline, [&](grpc::ClientContext& context) { return sync_->GetCodeTable(&context, request, &response); });
+  if (!status.ok()) return status;
+  std::set<std::string> codes;
+  for (const sync::v1::Code& code : response.codes()) codes.insert(code.code());
+  return codes;
+}
+
 absl::StatusOr<std::string> GrpcSchoolDirectory::AgreementDestinationCode(absl::Time deadline, int class_year) {
   sync::v1::GetCodeTableRequest request;
   request.set_table("destination-codes");

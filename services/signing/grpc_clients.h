@@ -48,6 +48,8 @@ class GrpcSchoolDirectory final : public SchoolDirectory, public FlowPeers {
                                                    LedgerFlow flow) override;
   absl::StatusOr<EmployerInfo> GetEmployer(absl::Time deadline, const std::string& employer_id) override;
   absl::StatusOr<std::string> AgreementDestinationCode(absl::Time deadline, int class_year) override;
+  absl::StatusOr<std::set<std::string>> CodeTableCodes(absl::Time deadline, const std::string& table,
+                                                       int class_year) override;
   absl::Status ClaimGraduate(absl::Time deadline, const LedgerCall& call) override;
   absl::Status ReleaseClaim(absl::Time deadline, const LedgerCall& call) override;
   absl::Status CommitDestination(absl::Time deadline, const LedgerCall& call,

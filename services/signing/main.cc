@@ -21,6 +21,8 @@
 #include "services/signing/grpc_clients.h"
 #include "services/signing/grpc_service.h"
 #include "services/signing/migrations.h"
+#include "services/signing/offline_grpc_service.h"
+#include "services/signing/offline_signing.h"
 #include "services/signing/online_signing.h"
 #include "services/signing/paper_registration.h"
 #include "services/signing/paper_registration_grpc.h"
@@ -123,9 +125,12 @@ int main(int argc, char** argv) {
   quxiang::signing::SigningGrpcService service(settings, online_signing, documents, runtime);
   quxiang::signing::PaperRegistrations paper_registrations(**pool, directory, files, quxiang::Clock::Real());
   quxiang::signing::PaperRegistrationGrpcService paper_service(paper_registrations, runtime);
+  quxiang::signing::OfflineSigning offline_signing(**pool, directory, files, agreements, quxiang::Clock::Real());
+  quxiang::signing::OfflineSigningGrpcService offline_service(offline_signing, runtime);
+  documents.RegisterFlow(quxiang::signing::AgreementFlow::kOfflineSigning, quxiang::signing::OfflineAgreementParties);
   quxiang::server::ServeOptions serve_options = quxiang::server::ServeOptionsFromFlags();
   // An upload request carries the whole scan, up to the file store's 10 MiB limit, so requests
   // up to 16 MiB are accepted instead of gRPC's default of 4 MiB.
   serve_options.max_receive_message_bytes = 16 << 20;
-  return quxiang::server::Serve(serve_options, {&service, &paper_service}, runtime);
+  return quxiang::server::Serve(serve_options, {&service, &paper_service, &offline_service}, runtime);
 }

@@ -146,6 +146,7 @@ class Stack:
             [
                 f"quxiang.accounts.v1.AccountsService=127.0.0.1:{accounts_port}",
                 f"quxiang.signing.v1.SigningService=127.0.0.1:{signing_port}",
+                f"quxiang.signing.v1.OfflineSigningService=127.0.0.1:{signing_port}",
                 f"quxiang.signing.v1.PaperRegistrationService=127.0.0.1:{signing_port}",
                 f"quxiang.warning.v1.WarningService=127.0.0.1:{warning_port}",
                 f"quxiang.sync.v1.SyncService=127.0.0.1:{sync_port}",
