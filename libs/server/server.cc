@@ -142,6 +142,11 @@ absl::Status Runtime::RunHandler(CallContext& call, const std::function<absl::St
 
 void Runtime::Finish(grpc::ServerUnaryReactor* reactor, const CallContext& call,
                      const absl::Status& status, absl::Time started) {
+  LogCall(call, status, started);
+  reactor->Finish(ToGrpcStatus(status));
+}
+
+void Runtime::LogCall(const CallContext& call, const absl::Status& status, absl::Time started) {
   double millis = absl::ToDoubleMilliseconds(absl::Now() - started);
   std::string principal = call.principal ? call.principal->LogLabel() : "anonymous";
   if (status.ok()) {
@@ -161,7 +166,6 @@ void Runtime::Finish(grpc::ServerUnaryReactor* reactor, const CallContext& call,
                 call.request_id, principal, detail);
   }
   RecordCall(call.method, status.code(), absl::Now() - started);
-  reactor->Finish(ToGrpcStatus(status));
 }
 
 void Runtime::RecordCall(const std::string& method, absl::StatusCode code,

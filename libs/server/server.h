@@ -20,8 +20,10 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <condition_variable>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,6 +31,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "libs/clock/clock.h"
+#include "libs/status/grpc_status.h"
 #include "libs/identity/principal.h"
 #include "libs/identity/token.h"
 #include "libs/metrics/metrics.h"
@@ -68,6 +71,16 @@ struct RuntimeOptions {
   const Clock* clock = &Clock::Real();
 };
 
+// The sending side of a server stream, for a handler that runs on a worker thread.
+template <typename Response>
+class StreamWriter {
+ public:
+  virtual ~StreamWriter() = default;
+  // Sends `message` and blocks until gRPC has taken it, so a handler holds at most one message
+  // in flight. Returns CANCELLED when the client went away or the deadline passed.
+  virtual absl::Status Write(const Response& message) = 0;
+};
+
 // Reads RuntimeOptions (minus verifier and clock) from --worker_threads, --worker_queue_limit and
 // --default_deadline_ms.
 RuntimeOptions RuntimeOptionsFromFlags();
@@ -101,15 +114,92 @@ class Runtime {
     return reactor;
   }
 
+  template <typename Request, typename Response>
+  using StreamHandler = std::function<absl::Status(CallContext&, const Request&, StreamWriter<Response>&)>;
+
+  // Handle for a server-streaming method: the same admission, worker pool, status conversion
+  // and call log, with a handler that writes the messages itself. The handler occupies one
+  // worker thread until its last message is sent, because each Write waits for the client.
+  template <typename Request, typename Response>
+  grpc::ServerWriteReactor<Response>* HandleServerStream(grpc::CallbackServerContext* context,
+                                                         const Request* request, const char* method, Auth auth,
+                                                         StreamHandler<Request, Response> handler) {
+    auto* reactor = new BlockingWriteReactor<Response>(this);
+    auto call = std::make_shared<CallContext>();
+    absl::Status admitted = Admit(context, method, auth, *call);
+    if (!admitted.ok()) {
+      reactor->Complete(*call, admitted, absl::Now());
+      return reactor;
+    }
+    absl::Time started = absl::Now();
+    bool queued = workers_.TrySubmit([this, reactor, call, request, started, handler = std::move(handler)] {
+      absl::Status status = RunHandler(*call, [&] { return handler(*call, *request, *reactor); });
+      reactor->Complete(*call, status, started);
+    });
+    if (!queued) reactor->Complete(*call, Overloaded(), started);
+    return reactor;
+  }
+
   WorkerPool& workers() { return workers_; }
   const Clock& clock() const { return *options_.clock; }
 
  private:
+  // A write reactor whose Write blocks the worker thread until gRPC reports the write done.
+  // It deletes itself in OnDone, which gRPC calls only after Finish and every write are done.
+  template <typename Response>
+  class BlockingWriteReactor final : public grpc::ServerWriteReactor<Response>, public StreamWriter<Response> {
+   public:
+    explicit BlockingWriteReactor(Runtime* runtime) : runtime_(runtime) {}
+
+    absl::Status Write(const Response& message) override {
+      std::unique_lock<std::mutex> lock(mutex_);
+      if (cancelled_) return Cancelled();
+      writing_ = true;
+      // gRPC may run OnWriteDone inline, so StartWrite runs without the lock.
+      lock.unlock();
+      this->StartWrite(&message);
+      lock.lock();
+      done_.wait(lock, [this] { return !writing_; });
+      if (!write_ok_ || cancelled_) return Cancelled();
+      return absl::OkStatus();
+    }
+
+    // Logs the call and finishes the stream. Nothing may touch the reactor afterwards.
+    void Complete(const CallContext& call, const absl::Status& status, absl::Time started) {
+      runtime_->LogCall(call, status, started);
+      this->Finish(ToGrpcStatus(status));
+    }
+
+    void OnWriteDone(bool ok) override {
+      std::lock_guard<std::mutex> lock(mutex_);
+      write_ok_ = ok;
+      writing_ = false;
+      done_.notify_all();
+    }
+    void OnCancel() override {
+      std::lock_guard<std::mutex> lock(mutex_);
+      cancelled_ = true;
+    }
+    void OnDone() override { delete this; }
+
+   private:
+    static absl::Status Cancelled() { return absl::CancelledError("the stream was cancelled or its deadline passed"); }
+
+    Runtime* runtime_;
+    std::mutex mutex_;
+    std::condition_variable done_;
+    bool writing_ = false;
+    bool write_ok_ = true;
+    bool cancelled_ = false;
+  };
+
   absl::Status Admit(grpc::CallbackServerContext* context, const char* method, Auth auth,
                      CallContext& call);
   absl::Status RunHandler(CallContext& call, const std::function<absl::Status()>& body);
   void Finish(grpc::ServerUnaryReactor* reactor, const CallContext& call,
               const absl::Status& status, absl::Time started);
+  // Writes the call's log line and metrics.
+  void LogCall(const CallContext& call, const absl::Status& status, absl::Time started);
   // Counts the call in grpc_server_handled_total and its duration in
   // grpc_server_handling_seconds.
   void RecordCall(const std::string& method, absl::StatusCode code, absl::Duration duration);

@@ -5,6 +5,7 @@
 #define QUXIANG_SERVICES_SIGNING_FLOW_PEERS_H_
 
 #include <cstdint>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -29,6 +30,12 @@ struct GraduateInfo {
   std::string school_name;
   std::string major;
   std::string education_level;
+  std::string phone;
+};
+
+// The personal data of a graduate that exports show, masked or in full.
+struct GraduateContact {
+  std::string id_number;
   std::string phone;
 };
 
@@ -95,6 +102,15 @@ class FlowPeers {
   virtual absl::StatusOr<std::set<std::string>> CodeTableCodes(absl::Time deadline, const std::string& table,
                                                                int class_year) {
     return absl::UnimplementedError("CodeTableCodes is not implemented by this FlowPeers");
+  }
+
+  // The ID numbers and mobile phones of up to 500 graduates of `school_id` for an export (sync
+  // BatchGetGraduates), masked unless `reveal`. Graduates sync does not know are left out.
+  // Returns UNIMPLEMENTED unless overridden, so that test doubles need not provide it.
+  virtual absl::StatusOr<std::map<int64_t, GraduateContact>> GraduateContacts(absl::Time deadline, int64_t school_id,
+                                                                              const std::vector<int64_t>& graduate_ids,
+                                                                              bool reveal) {
+    return absl::UnimplementedError("GraduateContacts is not implemented by this FlowPeers");
   }
 };
 

@@ -300,4 +300,24 @@ absl::StatusOr<std::set<std::string>> GrpcSchoolDirectory::WarnedEmployers(
   return warned;
 }
 
+absl::StatusOr<std::map<int64_t, GraduateContact>> GrpcSchoolDirectory::GraduateContacts(
+    absl::Time deadline, int64_t school_id, const std::vector<int64_t>& graduate_ids, bool reveal) {
+  std::map<int64_t, GraduateContact> contacts;
+  if (graduate_ids.empty()) return contacts;
+  sync::v1::BatchGetGraduatesRequest request;
+  request.set_school_id(std::to_string(school_id));
+  for (int64_t id : graduate_ids) request.add_graduate_ids(std::to_string(id));
+  request.set_reveal_id_number(reveal);
+  sync::v1::BatchGetGraduatesResponse response;
+  absl::Status status = CallWithToken(
+      deadline, [&](grpc::ClientContext& context) { return sync_->BatchGetGraduates(&context, request, &response); });
+  if (!status.ok()) return status;
+  for (const sync::v1::Graduate& graduate : response.graduates()) {
+    int64_t id = 0;
+    if (!absl::SimpleAtoi(graduate.id(), &id)) continue;
+    contacts[id] = GraduateContact{graduate.record().id_number(), graduate.record().phone()};
+  }
+  return contacts;
+}
+
 }  // namespace quxiang::signing

@@ -57,6 +57,9 @@ class GrpcSchoolDirectory final : public SchoolDirectory, public FlowPeers {
   absl::Status VoidDestination(absl::Time deadline, const LedgerCall& call) override;
   absl::StatusOr<std::set<std::string>> WarnedEmployers(absl::Time deadline, int64_t school_id,
                                                         const std::vector<std::string>& credit_codes) override;
+  absl::StatusOr<std::map<int64_t, GraduateContact>> GraduateContacts(absl::Time deadline, int64_t school_id,
+                                                                      const std::vector<int64_t>& graduate_ids,
+                                                                      bool reveal) override;
 
  private:
   // Runs `call` with the service token. When the callee rejects the token (UNAUTHENTICATED, for

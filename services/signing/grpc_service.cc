@@ -102,6 +102,16 @@ grpc::ServerUnaryReactor* SigningGrpcService::ListOnlineSignings(grpc::CallbackS
       });
 }
 
+grpc::ServerWriteReactor<common::v1::HttpFile>* SigningGrpcService::ExportOnlineSignings(
+    grpc::CallbackServerContext* context, const v1::ExportOnlineSigningsRequest* request) {
+  return runtime_.HandleServerStream<v1::ExportOnlineSigningsRequest, common::v1::HttpFile>(
+      context, request, "/quxiang.signing.v1.SigningService/ExportOnlineSignings", server::Auth::kRequired,
+      [this](server::CallContext& call, const v1::ExportOnlineSigningsRequest& r,
+             server::StreamWriter<common::v1::HttpFile>& stream) {
+        return online_signing_.ExportOnlineSignings(ToRequestInfo(call), r, stream);
+      });
+}
+
 grpc::ServerUnaryReactor* SigningGrpcService::GetOnlineSigning(grpc::CallbackServerContext* context,
                                                  const v1::GetOnlineSigningRequest* request, v1::OnlineSigning* response) {
   return runtime_.Handle<v1::GetOnlineSigningRequest, v1::OnlineSigning>(

@@ -37,6 +37,8 @@ class SigningGrpcService final : public v1::SigningService::CallbackService {
                                        v1::OnlineSigning* response) override;
   grpc::ServerUnaryReactor* ListOnlineSignings(grpc::CallbackServerContext* context, const v1::ListOnlineSigningsRequest* request,
                                        v1::ListOnlineSigningsResponse* response) override;
+  grpc::ServerWriteReactor<common::v1::HttpFile>* ExportOnlineSignings(
+      grpc::CallbackServerContext* context, const v1::ExportOnlineSigningsRequest* request) override;
   grpc::ServerUnaryReactor* GetOnlineSigning(grpc::CallbackServerContext* context, const v1::GetOnlineSigningRequest* request,
                                        v1::OnlineSigning* response) override;
   grpc::ServerUnaryReactor* ReviewOnlineSigning(grpc::CallbackServerContext* context, const v1::ReviewOnlineSigningRequest* request,

@@ -11,6 +11,7 @@
 #include "libs/config/config.h"
 #include "libs/db/db.h"
 #include "libs/db/migrations.h"
+#include "libs/export/audit_store.h"
 #include "libs/filestore/file_store.h"
 #include "libs/logging/logging.h"
 #include "libs/metrics/database_metrics.h"
@@ -101,8 +102,8 @@ int main(int argc, char** argv) {
   auto pool = quxiang::db::Pool::Create(db_options);
   if (!pool.ok()) return Fail(pool.status(), "connecting to the database");
   absl::Status migrated = quxiang::db::ApplyMigrations(
-      **pool, quxiang::filestore::WithFileStoreMigrations(
-                  quxiang::review::WithReviewMigrations(quxiang::signing::Migrations())));
+      **pool, quxiang::exports::WithExportMigrations(quxiang::filestore::WithFileStoreMigrations(
+                  quxiang::review::WithReviewMigrations(quxiang::signing::Migrations()))));
   if (!migrated.ok()) return Fail(migrated, "applying migrations");
   auto database_metrics =
       quxiang::metrics::DatabaseMetrics::Register(quxiang::metrics::Registry::Default(), **pool, "signing");

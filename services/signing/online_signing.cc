@@ -19,6 +19,7 @@
 #include "libs/status/error.h"
 #include "libs/status/status_macros.h"
 #include "services/signing/online_agreement.h"
+#include "services/signing/list_export.h"
 #include "spdlog/spdlog.h"
 
 namespace quxiang::signing {
@@ -46,7 +47,6 @@ constexpr char kColumns[] =
     "reject_reason_code, reject_detail, version, created_at, updated_at, position, work_location, salary, "
     "other_terms, employer_address, employer_contact_name, employer_contact_phone, agreement_number, "
     "agreement_version";
-
 
 struct SigningRecord {
   int64_t id = 0;
@@ -802,64 +802,84 @@ absl::Status OnlineSigning::Answer(const RequestInfo& info, const v1::Invitation
   return status;
 }
 
+namespace {
+
+// The SQL condition of 在线签约管理's filters in the caller's scope.
+struct ListQuery {
+  std::string where;
+  std::vector<db::Param> params;
+};
+
+// The condition of `filters` (the filter fields of ListOnlineSigningsRequest) for `scope`,
+// shared by the list and its export so that both return the same records.
+absl::StatusOr<ListQuery> StaffListQuery(const StaffScope& scope, const v1::ListOnlineSigningsRequest& filters,
+                                         absl::Time now) {
+  if (!scope.department.empty() && !filters.department().empty() && filters.department() != scope.department) {
+    return PermissionDenied("OUTSIDE_DEPARTMENT_SCOPE", "院系用户只能查看本院系的在线签约记录。",
+                            {{"department", filters.department()}});
+  }
+  ListQuery query;
+  query.where = "school_id = ?";
+  query.params = {scope.school_id};
+  switch (filters.status()) {
+    case v1::STATUS_FILTER_UNSPECIFIED:
+    case v1::STATUS_FILTER_PENDING_REVIEW:
+      query.where += " AND review_state = 'PENDING'";
+      break;
+    case v1::STATUS_FILTER_ALL:
+      break;
+    case v1::STATUS_FILTER_INVITED:
+      query.where += " AND invitation_state = 'INVITED' AND answer_deadline > ?";
+      query.params.push_back(now);
+      break;
+    case v1::STATUS_FILTER_SIGNED:
+      query.where += " AND review_state = 'APPROVED'";
+      break;
+    case v1::STATUS_FILTER_REJECTED:
+      query.where += " AND review_state = 'REJECTED'";
+      break;
+    case v1::STATUS_FILTER_VOIDED:
+      query.where += " AND review_state = 'VOIDED'";
+      break;
+    case v1::STATUS_FILTER_CLOSED:
+      query.where += " AND (invitation_state IN ('DECLINED', 'WITHDRAWN') OR (invitation_state = 'INVITED' AND "
+                     "answer_deadline <= ?))";
+      query.params.push_back(now);
+      break;
+    default:
+      return InvalidArgument("INVALID_STATUS_FILTER", "签约状态筛选条件无效，请重新选择。", {{"field", "status"}});
+  }
+  const std::string department = scope.department.empty() ? filters.department() : scope.department;
+  if (!department.empty()) {
+    query.where += " AND department = ?";
+    query.params.push_back(department);
+  }
+  if (!filters.initiator().empty()) {
+    query.where += " AND employer_name LIKE ?";
+    query.params.push_back(LikePrefix(filters.initiator()));
+  }
+  if (!filters.query().empty()) {
+    query.where += " AND (student_number = ? OR graduate_name LIKE ?)";
+    query.params.push_back(filters.query());
+    query.params.push_back(LikePrefix(filters.query()));
+  }
+  return query;
+}
+
+}  // namespace
+
 absl::Status OnlineSigning::ListOnlineSignings(const RequestInfo& info, const v1::ListOnlineSigningsRequest& request,
                                                v1::ListOnlineSigningsResponse* response) {
   ASSIGN_OR_RETURN(StaffScope scope, AuthorizeStaff(info, request.school_id(), common::v1::ACCESS_READ_ONLY));
   if (request.page() < 0 || request.page_size() < 0 || request.page_size() > kMaxPageSize) {
     return InvalidArgument("INVALID_PAGE", "页码不能为负数，每页条数应在 1 到 100 之间。");
   }
-  if (!scope.department.empty() && !request.department().empty() && request.department() != scope.department) {
-    return PermissionDenied("OUTSIDE_DEPARTMENT_SCOPE", "院系用户只能查看本院系的在线签约记录。",
-                            {{"department", request.department()}});
-  }
   const int page = request.page() == 0 ? 1 : request.page();
   const int page_size = request.page_size() == 0 ? kDefaultPageSize : request.page_size();
   const absl::Time now = clock_.Now();
-
-  std::string where = "school_id = ?";
-  std::vector<db::Param> params = {scope.school_id};
-  switch (request.status()) {
-    case v1::STATUS_FILTER_UNSPECIFIED:
-    case v1::STATUS_FILTER_PENDING_REVIEW:
-      where += " AND review_state = 'PENDING'";
-      break;
-    case v1::STATUS_FILTER_ALL:
-      break;
-    case v1::STATUS_FILTER_INVITED:
-      where += " AND invitation_state = 'INVITED' AND answer_deadline > ?";
-      params.push_back(now);
-      break;
-    case v1::STATUS_FILTER_SIGNED:
-      where += " AND review_state = 'APPROVED'";
-      break;
-    case v1::STATUS_FILTER_REJECTED:
-      where += " AND review_state = 'REJECTED'";
-      break;
-    case v1::STATUS_FILTER_VOIDED:
-      where += " AND review_state = 'VOIDED'";
-      break;
-    case v1::STATUS_FILTER_CLOSED:
-      where += " AND (invitation_state IN ('DECLINED', 'WITHDRAWN') OR (invitation_state = 'INVITED' AND "
-               "answer_deadline <= ?))";
-      params.push_back(now);
-      break;
-    default:
-      return InvalidArgument("INVALID_STATUS_FILTER", "签约状态筛选条件无效，请重新选择。", {{"field", "status"}});
-  }
-  const std::string department = scope.department.empty() ? request.department() : scope.department;
-  if (!department.empty()) {
-    where += " AND department = ?";
-    params.push_back(department);
-  }
-  if (!request.initiator().empty()) {
-    where += " AND employer_name LIKE ?";
-    params.push_back(LikePrefix(request.initiator()));
-  }
-  if (!request.query().empty()) {
-    where += " AND (student_number = ? OR graduate_name LIKE ?)";
-    params.push_back(request.query());
-    params.push_back(LikePrefix(request.query()));
-  }
+  ASSIGN_OR_RETURN(ListQuery query, StaffListQuery(scope, request, now));
+  const std::string& where = query.where;
+  const std::vector<db::Param>& params = query.params;
 
   RETURN_IF_ERROR(pool_.Run(info.deadline, [&](db::Session& s) -> absl::Status {
     ASSIGN_OR_RETURN(auto count, s.QueryOne(absl::StrCat("SELECT COUNT(*) FROM online_signings WHERE ", where), params));
@@ -880,6 +900,117 @@ absl::Status OnlineSigning::ListOnlineSignings(const RequestInfo& info, const v1
     return absl::OkStatus();
   }));
   return MarkWarnedEmployers(peers_, info.deadline, scope.school_id, response->mutable_signings());
+}
+
+namespace {
+
+// The status filter in words, for the export audit.
+const char* StatusFilterLabel(v1::StatusFilter status) {
+  switch (status) {
+    case v1::STATUS_FILTER_ALL:
+      return "全部";
+    case v1::STATUS_FILTER_INVITED:
+      return "等待学生应约";
+    case v1::STATUS_FILTER_SIGNED:
+      return "签约完成";
+    case v1::STATUS_FILTER_REJECTED:
+      return "审核不通过";
+    case v1::STATUS_FILTER_VOIDED:
+      return "已作废";
+    case v1::STATUS_FILTER_CLOSED:
+      return "已拒绝、已失效或已撤回";
+    default:
+      return "等待学院/学校审核";
+  }
+}
+
+// The columns of 下载当前查询数据 of 在线签约管理, in the order of OnlineSigningExportRecord.
+ListExportSpec OnlineSigningExportSpec() {
+  using exports::ColumnType;
+  ListExportSpec spec;
+  spec.kind = "signing.online.query";
+  spec.file_title = "在线签约管理";
+  spec.columns = {{"姓名", ColumnType::kText},
+                  {"身份证件号", ColumnType::kIdNumber},
+                  {"学号", ColumnType::kCode},
+                  {"手机号码", ColumnType::kPhone},
+                  {"院系", ColumnType::kText},
+                  {"届别", ColumnType::kInteger},
+                  {"签约单位", ColumnType::kText},
+                  {"统一社会信用代码", ColumnType::kCode},
+                  {"签约状态", ColumnType::kText},
+                  {"应约截止时间", ColumnType::kDateTime},
+                  {"发起时间", ColumnType::kDateTime},
+                  {"更新时间", ColumnType::kDateTime}};
+  spec.id_number_column = 1;
+  spec.phone_column = 3;
+  return spec;
+}
+
+ExportRecord OnlineSigningExportRecord(const SigningRecord& r, absl::Time now, review::AgreementType agreement_type) {
+  using exports::Cell;
+  ExportRecord record;
+  record.id = r.id;
+  record.graduate_id = r.graduate_id;
+  record.cells = {Cell::Text(r.graduate_name),
+                  Cell::Empty(),
+                  Cell::Text(r.student_number),
+                  Cell::Empty(),
+                  Cell::Text(r.department),
+                  Cell::Integer(r.class_year),
+                  Cell::Text(r.employer_name),
+                  Cell::Text(r.employer_credit_code),
+                  Cell::Text(ToProto(r, now, agreement_type).status_text()),
+                  Cell::Time(r.answer_deadline),
+                  Cell::Time(r.created_at),
+                  Cell::Time(r.updated_at)};
+  return record;
+}
+
+}  // namespace
+
+absl::Status OnlineSigning::ExportOnlineSignings(const RequestInfo& info, const v1::ExportOnlineSigningsRequest& request,
+                                                 server::StreamWriter<common::v1::HttpFile>& stream) {
+  ASSIGN_OR_RETURN(StaffScope scope, AuthorizeStaff(info, request.school_id(), common::v1::ACCESS_READ_ONLY));
+  if (request.reveal_personal_data()) RETURN_IF_ERROR(CheckRevealAllowed(*info.principal));
+  v1::ListOnlineSigningsRequest filters;
+  filters.set_school_id(request.school_id());
+  filters.set_status(request.status());
+  filters.set_department(request.department());
+  filters.set_initiator(request.initiator());
+  filters.set_query(request.query());
+  const absl::Time now = clock_.Now();
+  ASSIGN_OR_RETURN(ListQuery query, StaffListQuery(scope, filters, now));
+
+  ListExportOptions options;
+  options.school_id = scope.school_id;
+  options.format = request.format();
+  options.full_view = request.reveal_personal_data();
+  options.filter_summary = absl::StrCat("状态=", StatusFilterLabel(request.status()));
+  const std::string department = scope.department.empty() ? request.department() : scope.department;
+  if (!department.empty()) absl::StrAppend(&options.filter_summary, "; 院系=", department);
+  if (!request.initiator().empty()) absl::StrAppend(&options.filter_summary, "; 发起单位=", request.initiator());
+  if (!request.query().empty()) absl::StrAppend(&options.filter_summary, "; 学号或姓名=", request.query());
+
+  ExportPageReader read_page = [&](db::Session& s, int64_t before_id,
+                                   int limit) -> absl::StatusOr<std::vector<ExportRecord>> {
+    std::vector<db::Param> params = query.params;
+    params.push_back(before_id);
+    params.push_back(static_cast<int64_t>(limit));
+    ASSIGN_OR_RETURN(auto rows, s.Query(absl::StrCat("SELECT ", kColumns, " FROM online_signings WHERE ", query.where,
+                                                     " AND id < ? ORDER BY id DESC LIMIT ?"),
+                                        params));
+    AgreementTypes agreement_types(s);
+    std::vector<ExportRecord> records;
+    records.reserve(rows.size());
+    for (const db::Row& row : rows) {
+      SigningRecord record = RowToRecord(row);
+      records.push_back(OnlineSigningExportRecord(record, now, agreement_types.Of(record)));
+    }
+    return records;
+  };
+  ListExport list_export(pool_, peers_, clock_);
+  return list_export.Run(info, OnlineSigningExportSpec(), options, read_page, stream);
 }
 
 absl::Status OnlineSigning::GetOnlineSigning(const RequestInfo& info, const v1::GetOnlineSigningRequest& request,

@@ -17,6 +17,8 @@
 #include "libs/db/db.h"
 #include "libs/review/flow.h"
 #include "libs/review/store.h"
+#include "libs/server/server.h"
+#include "quxiang/common/v1/files.pb.h"
 #include "quxiang/signing/v1/signing.pb.h"
 #include "services/signing/agreements.h"
 #include "services/signing/flow_peers.h"
@@ -48,6 +50,10 @@ class OnlineSigning {
                                  v1::OnlineSigning* response);
   absl::Status ListOnlineSignings(const RequestInfo& info, const v1::ListOnlineSigningsRequest& request,
                                   v1::ListOnlineSigningsResponse* response);
+  // 下载当前查询数据: the records of ListOnlineSignings for the same filters as an XLSX or CSV
+  // file, streamed to `stream` (list_export.h).
+  absl::Status ExportOnlineSignings(const RequestInfo& info, const v1::ExportOnlineSigningsRequest& request,
+                                    server::StreamWriter<common::v1::HttpFile>& stream);
   absl::Status GetOnlineSigning(const RequestInfo& info, const v1::GetOnlineSigningRequest& request,
                                 v1::OnlineSigning* response);
   absl::Status ReviewOnlineSigning(const RequestInfo& info, const v1::ReviewOnlineSigningRequest& request,

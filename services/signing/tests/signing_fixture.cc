@@ -8,6 +8,7 @@
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "libs/db/migrations.h"
+#include "libs/export/audit_store.h"
 #include "libs/filestore/file_store.h"
 #include "libs/review/store.h"
 #include "libs/testing/keys.h"
@@ -31,7 +32,7 @@ constexpr char kAgreementKey[] = "signing-fixture-agreement-key-0123456789abcdef
 constexpr char kPassword[] = "Fixture-Passw0rd";
 
 const std::vector<db::MigrationFile>& SigningMigrations() {
-  static const auto* const kFiles = new std::vector<db::MigrationFile>(filestore::WithFileStoreMigrations(review::WithReviewMigrations(Migrations())));
+  static const auto* const kFiles = new std::vector<db::MigrationFile>(exports::WithExportMigrations(filestore::WithFileStoreMigrations(review::WithReviewMigrations(Migrations()))));
   return *kFiles;
 }
 
