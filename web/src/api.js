@@ -257,4 +257,23 @@ export const api = {
       body: { etag, detail, requestId },
       requestId,
     }),
+
+  paperRegistrations: (schoolId, query) => request('GET', `/schools/${schoolId}/paperRegistrations`, { query }),
+  paperRegistration: (schoolId, registrationId) =>
+    request('GET', `/schools/${schoolId}/paperRegistrations/${registrationId}`),
+  paperRegistrationPendingCounts: (schoolId) => request('GET', `/schools/${schoolId}/paperRegistrations:pendingCounts`),
+  paperRegistrationScan: (schoolId, registrationId) =>
+    fetchFile(`/schools/${schoolId}/paperRegistrations/${registrationId}/scan`),
+  reviewPaperRegistration: (schoolId, registrationId, review, requestId) =>
+    request('POST', `/schools/${schoolId}/paperRegistrations/${registrationId}:review`, {
+      body: { ...review, requestId },
+      requestId,
+    }),
+  batchReviewPaperRegistrations: (schoolId, review, requestId) =>
+    request('POST', `/schools/${schoolId}/paperRegistrations:batchReview`, { body: { ...review, requestId }, requestId }),
+  voidPaperRegistration: (schoolId, registrationId, etag, detail, requestId) =>
+    request('POST', `/schools/${schoolId}/paperRegistrations/${registrationId}:void`, {
+      body: { etag, detail, requestId },
+      requestId,
+    }),
 }

@@ -36,6 +36,12 @@ const routes = [
         meta: { title: '在线签约管理' },
       },
       {
+        path: 'paper-registrations',
+        name: 'paperRegistrations',
+        component: () => import('./views/PaperRegistrationsView.vue'),
+        meta: { title: '已签纸质就业协议登记信息管理（补登管理）' },
+      },
+      {
         path: 'invalidated',
         name: 'invalidated',
         component: () => import('./views/InvalidatedView.vue'),

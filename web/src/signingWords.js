@@ -22,8 +22,8 @@ export const REJECT_REASONS = [
   { code: 'OTHER', label: '其他原因' },
 ]
 
-export function rejectReasonLabel(code) {
-  return REJECT_REASONS.find((reason) => reason.code === code)?.label || code
+export function rejectReasonLabel(code, reasons = REJECT_REASONS) {
+  return reasons.find((reason) => reason.code === code)?.label || code
 }
 
 // 鉴证 for 两方协议 and 审核 for 三方协议: the school's review word, for pages without a record's reviewVerb.
@@ -40,4 +40,33 @@ export function reviewableByUser(signing) {
 
 export function formatTime(value) {
   return value ? new Date(value).toLocaleString('zh-CN', { hour12: false }) : '—'
+}
+
+// The 签约状态 filter of 补登管理; PAPER_STATUS_FILTER_UNSPECIFIED is the default, records
+// waiting for review.
+export const DEFAULT_PAPER_STATUS_FILTER = 'PAPER_STATUS_FILTER_UNSPECIFIED'
+export const PAPER_STATUS_FILTERS = [
+  { value: DEFAULT_PAPER_STATUS_FILTER, label: '签约审核中，等待学院/学校审核' },
+  { value: 'PAPER_STATUS_FILTER_ALL', label: '全部' },
+  { value: 'PAPER_STATUS_FILTER_RETURNED', label: '退回修改' },
+  { value: 'PAPER_STATUS_FILTER_REJECTED', label: '审核不通过' },
+  { value: 'PAPER_STATUS_FILTER_WITHDRAWN', label: '已撤回' },
+  { value: 'PAPER_STATUS_FILTER_REGISTERED', label: '登记完成' },
+  { value: 'PAPER_STATUS_FILTER_VOIDED', label: '已作废' },
+]
+
+// The reject reasons of the paper registration flow (services/signing/paper_registration.cc).
+export const PAPER_REJECT_REASONS = [
+  { code: 'GRADUATE_DATA_MISMATCH', label: '学生信息与学籍信息不一致' },
+  { code: 'EMPLOYER_DATA_INVALID', label: '单位信息有误' },
+  { code: 'SCAN_INVALID', label: '协议书图像不清晰或未加盖单位公章' },
+  { code: 'AGREEMENT_DATA_MISMATCH', label: '登记信息与纸质协议书不一致' },
+  { code: 'OTHER', label: '其他原因' },
+]
+
+// True when the signed-in user reviews the paper registration now, as reviewableByUser for
+// online signings.
+export function paperReviewableByUser(registration) {
+  if (registration.state !== 'PAPER_REGISTRATION_STATE_PENDING_REVIEW') return false
+  return registration.reviewStage === (isSchoolUser.value ? 'REVIEW_STAGE_SCHOOL' : 'REVIEW_STAGE_DEPARTMENT')
 }
