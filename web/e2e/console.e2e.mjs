@@ -4,12 +4,13 @@
 //   node web/e2e/console.e2e.mjs --base-url=http://127.0.0.1:PORT --artifacts=DIR \
 //       --password=PASSWORD --graduates=6338 --school-code=CODE --restorable-name=NAME \
 //       --second-id-number=ID --second-name=NAME --employer-name=NAME --signing-names=JSON \
-//       [--class-year=2022] [--max-jump-ms=3000]
+//       --paper-names=JSON [--class-year=2022] [--max-jump-ms=3000]
 //
 // The driver (console_e2e_test.py) has removed the graduate NAME of 计算机学院 from the EMS and
 // sent it again; this script removes the second one itself. The graduates of --signing-names (a
 // JSON list) have accepted invitations of the warned employer --employer-name, so that
-// 在线签约管理 has that many records waiting for the school's review.
+// 在线签约管理 has that many records waiting for the school's review. The graduates of
+// --paper-names have submitted a paper agreement with a scan, waiting in 补登管理.
 // Prints one "ok"/"FAILED" line per check, the jump timing, and exits non-zero on the first
 // failed check. Screenshots of the main pages go to DIR.
 import { mkdirSync, readFileSync } from 'node:fs'
@@ -29,9 +30,10 @@ const graduateCount = Number(args.graduates)
 const classYear = args['class-year'] || '2022'
 const employerName = args['employer-name']
 const signingNames = JSON.parse(args['signing-names'] || '[]')
-if (!baseUrl || !artifacts || !password || !graduateCount || !employerName || signingNames.length < 6) {
+const paperNames = JSON.parse(args['paper-names'] || '[]')
+if (!baseUrl || !artifacts || !password || !graduateCount || !employerName || signingNames.length < 6 || paperNames.length < 3) {
   console.error(
-    'usage: console.e2e.mjs --base-url=URL --artifacts=DIR --password=PASSWORD --graduates=N --employer-name=NAME --signing-names=JSON (6 or more names)',
+    'usage: console.e2e.mjs --base-url=URL --artifacts=DIR --password=PASSWORD --graduates=N --employer-name=NAME --signing-names=JSON (6 or more names) --paper-names=JSON (3 or more names)',
   )
   process.exit(2)
 }
@@ -137,7 +139,7 @@ async function schoolAdminChecks(browser) {
   check(menu.includes('签约设置'), 'school users see 签约设置')
   check(page.url().endsWith('/employment'), 'the employment module opens on its home page')
   check(menu.includes('账号管理'), 'school users see 账号管理')
-  await homeChecks(page, signingNames.length)
+  await homeChecks(page, signingNames.length, paperNames.length)
 
   // The driver removed one graduate from the EMS and sent it again, so 失效信息管理 lists it
   // with an automatic restore due. Restoring it here brings the roster back to its full size.
@@ -263,6 +265,8 @@ async function schoolAdminChecks(browser) {
   await accountChecks(page)
 
   await onlineSigningChecks(page, context)
+
+  await paperRegistrationChecks(page)
 
   await page.locator('[data-test=user-menu]').click()
   await page.locator('[data-test=logout]').click()
@@ -467,6 +471,11 @@ async function readOnlySchoolUserChecks(browser) {
   check(await page.locator('[data-test=signing-table] .el-checkbox').count() === 0, 'read-only school users cannot select records')
   check(await page.locator('[data-test=view]').count() > 0, 'read-only school users can view records')
   await guideScreenshot(page, 'online-signings-read-only')
+
+  await openMenu(page, '补登管理')
+  await paperRow(page, paperNames[2]).waitFor({ timeout: WAIT_MS })
+  check(await page.locator('[data-test=review]').count() === 0, 'read-only school users get no paper review button')
+  check(await page.locator('[data-test=paper-table] .el-checkbox').count() === 0, 'read-only school users cannot select registrations')
   await context.close()
 }
 
@@ -477,14 +486,16 @@ async function statisticValue(container) {
 
 // 首页: the pending count links to 在线签约管理, whose default 签约状态 lists the same records;
 // 协议经办人 and the download of the user guide.
-async function homeChecks(page, pendingCount) {
+async function homeChecks(page, pendingCount, paperCount) {
   const online = page.locator('[data-test=pending-online]')
+  const paper = page.locator('[data-test=pending-paper]')
   await page.waitForFunction(
     (n) => document.querySelector('[data-test=pending-online] .el-statistic__number')?.innerText.trim() === String(n),
     pendingCount,
     { timeout: WAIT_MS },
   ).catch(() => {})
   check((await statisticValue(online)) === pendingCount, `首页 shows ${pendingCount} online signings waiting for the school`, String(await statisticValue(online)))
+  check((await statisticValue(paper)) === paperCount, `首页 shows ${paperCount} paper registrations waiting for the school`, String(await statisticValue(paper)))
   check((await page.locator('[data-test=handlers]').innerText()).includes('尚未提交'), '首页 says that the class has no agreement handler yet')
   await guideScreenshot(page, 'home')
 
@@ -740,13 +751,67 @@ async function onlineSigningChecks(page, context) {
   check(true, '首页 counts the one signing still waiting')
 }
 
+function paperRow(page, name) {
+  return page.locator('[data-test=paper-table] .el-table__body tr', { hasText: name })
+}
+
+// 补登管理: the scan shows in the dialog, one registration is approved, one returned with a
+// required reason, and the third stays pending.
+async function paperRegistrationChecks(page) {
+  const [approved, returned, pending] = paperNames
+  await openMenu(page, '补登管理')
+  await page.waitForURL(/\/employment\/paper-registrations$/)
+  await waitForTotal(page, paperNames.length)
+  check(true, `补登管理 lists the ${paperNames.length} registrations waiting for review`)
+  const status = await page.locator('.filters .el-select').first().innerText()
+  check(status.includes('签约审核中，等待学院/学校审核'), '补登管理 defaults to 签约审核中', status)
+  await guideScreenshot(page, 'paper-registrations')
+
+  await paperRow(page, approved).locator('[data-test=review]').click()
+  let dialog = await openDialog(page, '已签纸质就业协议登记审核')
+  await dialog.locator('[data-test=scan-image] img').waitFor({ timeout: WAIT_MS })
+  const scanWidth = await dialog.locator('[data-test=scan-image] img').evaluate((image) => image.naturalWidth)
+  check(scanWidth === 64, 'the review dialog shows the uploaded scan', String(scanWidth))
+  const text = await dialog.innerText()
+  check(text.includes('京华纸质协议测试有限公司') && text.includes('软件工程师'), 'the review dialog shows the registered agreement')
+  await dialog.locator('[data-test=review-comparison] .el-table__body tr').first().waitFor({ timeout: WAIT_MS })
+  await guideScreenshot(page, 'paper-registration-review')
+  await dialog.locator('[data-test=paper-approve]').dblclick()
+  await page.locator('.el-message--success', { hasText: '已审核通过' }).waitFor({ timeout: WAIT_MS })
+  await paperRow(page, approved).waitFor({ state: 'detached', timeout: WAIT_MS })
+  check(true, 'an approved registration leaves the pending list')
+
+  await paperRow(page, returned).locator('[data-test=review]').click()
+  dialog = await openDialog(page, '已签纸质就业协议登记审核')
+  await dialog.locator('[data-test=paper-return]').click()
+  await dialog.locator('[data-test=paper-confirm]').click()
+  await dialog.locator('.el-form-item__error', { hasText: '请填写原因' }).waitFor({ timeout: WAIT_MS })
+  check(true, 'a return without a reason is stopped in the form')
+  await dialog.locator('textarea').fill('协议书图像缺少单位公章，请重新上传')
+  await dialog.locator('[data-test=paper-confirm]').click()
+  await page.locator('.el-message--success', { hasText: '已退回修改' }).waitFor({ timeout: WAIT_MS })
+  await paperRow(page, returned).waitFor({ state: 'detached', timeout: WAIT_MS })
+  check(true, 'a returned registration leaves the pending list')
+
+  await chooseOption(page, page.locator('.filters .el-select').first(), '全部')
+  await page.locator('[data-test=search]').click()
+  await waitForTotal(page, paperNames.length)
+  check((await paperRow(page, approved).innerText()).includes('登记完成'), 'the approved registration shows 登记完成')
+  check((await paperRow(page, returned).innerText()).includes('退回修改'), 'the returned registration shows 退回修改')
+  check((await paperRow(page, pending).innerText()).includes('等待学校审核'), 'the third registration still waits for the school')
+
+  await openMenu(page, '首页')
+  await page.waitForFunction(() => document.querySelector('[data-test=pending-paper] .el-statistic__number')?.innerText.trim() === '1', null, { timeout: WAIT_MS })
+  check(true, '首页 counts the one registration still waiting')
+}
+
 // Every main page fits a 1366×768 window without horizontal scrolling.
 async function smallWindowChecks(browser) {
   const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN' })
   const page = await context.newPage()
   await login(page, 'school_admin', password)
   await enterEmploymentModule(page)
-  const pages = ['首页', '账号管理', '签约设置', '学生名单管理', '在线签约管理', '失效信息管理', '预警单位管理', '数据统计']
+  const pages = ['首页', '账号管理', '签约设置', '学生名单管理', '在线签约管理', '补登管理', '失效信息管理', '预警单位管理', '数据统计']
   for (const title of pages) {
     await openMenu(page, title)
     await page.locator('.crumbs', { hasText: title }).waitFor({ timeout: WAIT_MS })

@@ -12,20 +12,24 @@ Screenshots go to test-artifacts/console/.
 """
 
 import datetime
+import http.client
 import json
 import os
 import pathlib
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.parse
+import zlib
 
 SOURCE_DIR = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(SOURCE_DIR / "tools" / "demo"))
 import load_demo  # noqa: E402  (imported after the path change on purpose)
 import load_roster  # noqa: E402
+import load_signing_demo  # noqa: E402
 from load_demo_test import wait_for_port_file  # noqa: E402
 
 GRADUATE_COUNT = 6338
@@ -43,6 +47,10 @@ LOADER_TIMEOUT_SECONDS = 180
 # many of them accept an invitation (console.e2e.mjs reviews them in its own order).
 CURRENT_CLASS_GRADUATES = 40
 SIGNING_COUNT = 6
+# Graduates of the current class, after those of the online signings, who register a paper
+# agreement (补登) and submit it.
+PAPER_COUNT = 3
+PAPER_EMPLOYER = {"name": "京华纸质协议测试有限公司", "creditCodePrefix": "91110108MA01JH303"}
 BROWSER_TIMEOUT_SECONDS = 240
 
 
@@ -293,8 +301,10 @@ def create_pending_signings(base_url, work_dir):
         if record.get("培养方式代码") not in load_roster.NOT_ONLINE_SIGNING_TRAINING_MODES
         and load_roster.is_basic_multilingual(record.get("姓名", ""))
     ]
-    if len(eligible) < SIGNING_COUNT:
-        raise RuntimeError(f"the current class has {len(eligible)} graduates who may sign online, fewer than {SIGNING_COUNT}")
+    if len(eligible) < SIGNING_COUNT + PAPER_COUNT:
+        raise RuntimeError(
+            f"the current class has {len(eligible)} graduates who may sign, fewer than {SIGNING_COUNT + PAPER_COUNT}"
+        )
 
     admin = load_demo.Session(base_url)
     school_id = admin.login("school_admin", load_demo.DEMO_PASSWORD)["schoolId"]
@@ -338,7 +348,78 @@ def create_pending_signings(base_url, work_dir):
             {"requestId": f"console-e2e-accept-{os.getpid()}-{index}", "etag": invitation.get("etag", "")},
         )
         names.append(record["姓名"])
-    return employer_login["name"], names
+
+    paper_names = []
+    for index, record in enumerate(eligible[SIGNING_COUNT : SIGNING_COUNT + PAPER_COUNT]):
+        username = f"{load_demo.SCHOOL['code']}-{record['学号']}"
+        load_roster.wait_for_login(admin, school_id, username, login_deadline, LOADER_TIMEOUT_SECONDS)
+        load_roster.activate_graduate(base_url, username, record)
+        graduate = load_demo.Session(base_url)
+        graduate_user = graduate.login(username, load_demo.DEMO_PASSWORD)
+        register_paper_agreement(graduate, graduate_user, index)
+        paper_names.append(record["姓名"])
+    return employer_login["name"], names, paper_names
+
+
+def scan_png():
+    """Return a small valid PNG (a 64×48 grey image) that stands for the stamped agreement scan."""
+    width, height = 64, 48
+    rows = b"".join(b"\x00" + bytes([200]) * width for _ in range(height))
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
+def post_raw(session, path, data, content_type, file_name):
+    """POST `data` as the raw body, as a browser uploads a file, and return the decoded JSON."""
+    headers = {
+        "Content-Type": content_type,
+        "X-File-Name": file_name,
+        "Cookie": "; ".join(f"{name}={value}" for name, value in session.cookies.items()),
+        "X-CSRF-Token": session.cookies.get("qx_csrf", ""),
+    }
+    connection = http.client.HTTPConnection(session.host, session.port, timeout=30)
+    try:
+        connection.request("POST", path, body=data, headers=headers)
+        response = connection.getresponse()
+        body = response.read().decode("utf-8", errors="replace")
+    finally:
+        connection.close()
+    if response.status >= 400:
+        raise RuntimeError(f"POST {path} failed with HTTP {response.status}: {body}")
+    return json.loads(body)
+
+
+def register_paper_agreement(graduate, graduate_user, index):
+    """Register a signed paper agreement as the graduate does: a draft, its scan, then submit."""
+    prefix = PAPER_EMPLOYER["creditCodePrefix"]
+    signed = (datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=3)).strftime("%Y-%m-%d")
+    agreement = {
+        "employerName": PAPER_EMPLOYER["name"],
+        "employerCreditCode": prefix + load_signing_demo.credit_code_check_character(prefix),
+        "unitNatureCode": "39",
+        "industryCode": "34",
+        "jobCategoryCode": "13",
+        "unitLocationCode": "110108",
+        "position": "软件工程师",
+        "contactName": "王经理",
+        "contactPhone": "010-67410355",
+        "employerAddress": "北京市海淀区中关村大街 1 号",
+        "employerPostalCode": "100080",
+        "signedDate": signed,
+    }
+    base = f"/v1/schools/{graduate_user['schoolId']}/graduates/{graduate_user['graduateId']}/paperRegistrations"
+    draft = graduate.request("POST", base, {"requestId": f"console-e2e-paper-{os.getpid()}-{index}", "agreement": agreement})
+    query = urllib.parse.urlencode({"requestId": f"console-e2e-scan-{os.getpid()}-{index}", "etag": draft["etag"]})
+    scanned = post_raw(graduate, f"{base}/{draft['id']}/scan?{query}", scan_png(), "image/png", "agreement-scan.png")
+    graduate.request(
+        "POST",
+        f"{base}/{draft['id']}:submit",
+        {"requestId": f"console-e2e-submit-{os.getpid()}-{index}", "etag": scanned["etag"]},
+    )
 
 
 def main():
@@ -390,7 +471,7 @@ def main():
             print(f"the demo roster has {listed} graduates, expected {GRADUATE_COUNT}")
             return 1
         restorable, second = prepare_restorable_graduate(stack.base_url, roster["roster"]["file"])
-        employer_name, signing_names = create_pending_signings(stack.base_url, work_dir)
+        employer_name, signing_names, paper_names = create_pending_signings(stack.base_url, work_dir)
         print(f"stack and demo data ready after {time.monotonic() - started:.1f} s at {stack.base_url}", flush=True)
 
         browser = subprocess.run(
@@ -407,6 +488,7 @@ def main():
                 f"--second-name={second['姓名']}",
                 f"--employer-name={employer_name}",
                 f"--signing-names={json.dumps(signing_names, ensure_ascii=False)}",
+                f"--paper-names={json.dumps(paper_names, ensure_ascii=False)}",
             ],
             cwd=SOURCE_DIR / "web",
             timeout=BROWSER_TIMEOUT_SECONDS,
