@@ -95,7 +95,7 @@ bool DeadlineFor(const HttpRequest& request, absl::Duration default_deadline,
 
 // The state of one API request, shared by the callbacks of its gRPC calls.
 struct ApiHandler::ApiCall {
-  std::shared_ptr<const HttpRequest> request;
+  std::shared_ptr<HttpRequest> request;
   std::string request_id;
   const Route* route = nullptr;
   std::vector<PathBinding> bindings;
@@ -123,7 +123,7 @@ ApiHandler::~ApiHandler() {
   idle_.wait(lock, [this] { return running_.empty(); });
 }
 
-void ApiHandler::Handle(std::shared_ptr<const HttpRequest> request, std::string request_id,
+void ApiHandler::Handle(std::shared_ptr<HttpRequest> request, std::string request_id,
                         Responder done) {
   auto call = std::make_shared<ApiCall>();
   call->request = std::move(request);

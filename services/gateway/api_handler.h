@@ -56,8 +56,9 @@ class ApiHandler {
 
   // Serves one request under /v1. `request_id` is the validated client id or a generated one.
   // Never blocks: the backend calls are asynchronous and `done` runs on a gRPC thread or, for
-  // errors found before any call, on the calling thread.
-  void Handle(std::shared_ptr<const HttpRequest> request, std::string request_id, Responder done);
+  // errors found before any call, on the calling thread. The body of an upload is moved out of
+  // `request`, so the file is not held twice.
+  void Handle(std::shared_ptr<HttpRequest> request, std::string request_id, Responder done);
 
   // Cancels every running backend call; their requests complete with CANCELLED.
   void CancelAll();

@@ -43,7 +43,7 @@ size_t Utf8SequenceLength(unsigned char lead) {
 
 }  // namespace
 
-bool SetUploadedFile(const Route& route, const HttpRequest& request,
+bool SetUploadedFile(const Route& route, HttpRequest& request,
                      google::protobuf::Message& message, HttpError* error) {
   if (request.body.empty()) {
     *error = EmptyUpload(request.path());
@@ -75,8 +75,9 @@ bool SetUploadedFile(const Route& route, const HttpRequest& request,
   const std::string* content_type = request.FindHeader("content-type");
   file->set_content_type(content_type == nullptr ? "" : *content_type);
   file->set_file_name(std::move(file_name));
-  // NOTE: this copies the body, so an upload briefly takes twice its size in gateway memory.
-  file->set_data(request.body);
+  // NOTE: gRPC serializes the message into a buffer of its own, so an upload still briefly takes
+  // twice its size in gateway memory.
+  file->set_data(std::move(request.body));
   return true;
 }
 

@@ -31,8 +31,9 @@ namespace quxiang::gateway {
 inline constexpr char kFileNameHeader[] = "x-file-name";
 
 // Sets the HttpFile field `route.upload_field` of `message` from the body and headers of
-// `request`. Returns false and sets `error` for an empty body or a bad X-File-Name header.
-bool SetUploadedFile(const Route& route, const HttpRequest& request,
+// `request`, moving the body out of `request`. Returns false and sets `error`, leaving
+// `request` as it was, for an empty body or a bad X-File-Name header.
+bool SetUploadedFile(const Route& route, HttpRequest& request,
                      google::protobuf::Message& message, HttpError* error);
 
 // The headers of a file response: Content-Type (application/octet-stream when `content_type` is
