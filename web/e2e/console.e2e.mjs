@@ -470,6 +470,8 @@ async function readOnlySchoolUserChecks(browser) {
   check(await page.locator('[data-test=batch-approve]').count() === 0, 'read-only school users get no batch review')
   check(await page.locator('[data-test=signing-table] .el-checkbox').count() === 0, 'read-only school users cannot select records')
   check(await page.locator('[data-test=view]').count() > 0, 'read-only school users can view records')
+  check(await page.locator('[data-test=export-button]').count() === 1, 'read-only school users can download the list')
+  check(await page.locator('[data-test=export-reveal]').count() === 0, 'read-only school users cannot export full ID numbers')
   await guideScreenshot(page, 'online-signings-read-only')
 
   await openMenu(page, '补登管理')
@@ -745,6 +747,36 @@ async function onlineSigningChecks(page, context) {
   await waitForTotal(page, signingNames.length)
   check((await signingRow(page, approved).innerText()).includes('已作废'), 'the voided signing shows 已作废')
   check((await signingRow(page, rejected).innerText()).includes('不通过'), 'the rejected signing shows 审核不通过')
+
+  // 下载当前查询数据 exports the rows of the filters on screen.
+  let download = page.waitForEvent('download', { timeout: WAIT_MS })
+  await page.locator('[data-test=export-button]').click()
+  await page.locator('.el-dropdown-menu__item:visible', { hasText: 'CSV' }).click()
+  let file = await download
+  check(/^在线签约管理-\d{4}-\d{2}-\d{2}\.csv$/.test(file.suggestedFilename()), 'the CSV export is named 在线签约管理-<date>.csv', file.suggestedFilename())
+  const csvLines = readFileSync(await file.path(), 'utf8').replace(/^\uFEFF/, '').trim().split(/\r?\n/)
+  check(csvLines.length === signingNames.length + 1, 'the CSV export has a header and one line per listed signing', String(csvLines.length))
+  check(signingNames.every((name) => csvLines.some((line) => line.includes(name))), 'the CSV export names every listed graduate')
+  download = page.waitForEvent('download', { timeout: WAIT_MS })
+  await page.locator('[data-test=export-button]').click()
+  await page.locator('.el-dropdown-menu__item:visible', { hasText: 'Excel' }).click()
+  file = await download
+  check(file.suggestedFilename().endsWith('.xlsx'), 'the Excel export is an .xlsx file', file.suggestedFilename())
+  check(readFileSync(await file.path()).subarray(0, 2).toString() === 'PK', 'the .xlsx file is a ZIP package')
+
+  // The agreement PDF of a signed record.
+  await signingRow(page, stale).locator('[data-test=view]').click()
+  dialog = await openDialog(page, '签约详情')
+  await dialog.locator('[data-test=agreement-number]').waitFor({ timeout: WAIT_MS })
+  download = page.waitForEvent('download', { timeout: WAIT_MS })
+  await dialog.locator('[data-test=download-pdf]').click()
+  file = await download
+  check(/^就业协议书-.+\.pdf$/.test(file.suggestedFilename()), 'the agreement downloads as 就业协议书-<number>.pdf', file.suggestedFilename())
+  check(readFileSync(await file.path()).subarray(0, 5).toString() === '%PDF-', 'the agreement download is a PDF')
+  await dialog.locator('[data-test=preview-pdf]').click()
+  await dialog.locator('[data-test=pdf-preview]').waitFor({ timeout: WAIT_MS })
+  check(true, 'the agreement PDF previews in the dialog')
+  await dialog.locator('button', { hasText: '关闭' }).click()
 
   await openMenu(page, '首页')
   await page.waitForFunction(() => document.querySelector('[data-test=pending-online] .el-statistic__number')?.innerText.trim() === '1', null, { timeout: WAIT_MS })

@@ -245,6 +245,8 @@ export const api = {
   onlineSignings: (schoolId, query) => request('GET', `/schools/${schoolId}/onlineSignings`, { query }),
   onlineSigning: (schoolId, invitationId) => request('GET', `/schools/${schoolId}/onlineSignings/${invitationId}`),
   onlineSigningPendingCounts: (schoolId) => request('GET', `/schools/${schoolId}/onlineSignings:pendingCounts`),
+  exportOnlineSignings: (schoolId, query) => fetchFile(`/schools/${schoolId}/onlineSignings:export`, { query }),
+  agreementPdf: (agreementNumber) => fetchFile(`/agreements/${encodeURIComponent(agreementNumber)}/pdf`),
   reviewOnlineSigning: (schoolId, invitationId, review, requestId) =>
     request('POST', `/schools/${schoolId}/onlineSignings/${invitationId}:review`, {
       body: { ...review, requestId },
