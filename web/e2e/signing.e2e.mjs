@@ -6,11 +6,13 @@
 //       --school-id=ID --class-year=YEAR --graduate-username=USER --graduate-name=NAME \
 //       --second-student-number=NUMBER --second-name=NAME --directed-student-number=NUMBER \
 //       --directed-name=NAME --directed-id-number=ID --department-username=USER \
-//       --credit-code=CODE --bad-credit-code=CODE --employer-username=USER
+//       --credit-code=CODE --bad-credit-code=CODE --employer-username=USER \
+//       --offline-graduate-username=USER --offline-department-username=USER --offline-credit-code=CODE \
+//       --paper-graduate-username=USER --paper-department-username=USER --paper-credit-code=CODE
 //
 // Every page runs at 1366×768, the smallest screen the portals support. Prints one "ok"/"FAILED"
 // line per check and exits non-zero on the first failed check. Screenshots go to DIR.
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { chromium } from 'playwright-core'
 
@@ -23,7 +25,9 @@ const args = Object.fromEntries(
 const REQUIRED = [
   'base-url', 'artifacts', 'password', 'school-id', 'class-year', 'graduate-username', 'graduate-name',
   'second-student-number', 'second-name', 'directed-student-number', 'directed-name', 'directed-id-number',
-  'department-username', 'credit-code', 'bad-credit-code', 'employer-username',
+  'department-username', 'credit-code', 'bad-credit-code', 'employer-username', 'offline-graduate-username',
+  'offline-department-username', 'offline-credit-code', 'paper-graduate-username', 'paper-department-username',
+  'paper-credit-code',
 ]
 const missing = REQUIRED.filter((key) => !args[key])
 if (missing.length) {
@@ -37,7 +41,15 @@ const schoolId = args['school-id']
 const classYear = args['class-year']
 const graduateName = args['graduate-name']
 const graduateStudentNumber = args['graduate-username'].split('-').slice(1).join('-')
+const offlineStudentNumber = args['offline-graduate-username'].split('-').slice(1).join('-')
 const EMPLOYER_NAME = '端到端测试科技有限公司'
+const OFFLINE_EMPLOYER_NAME = '京北示范商贸有限公司'
+const POSITION = '软件开发工程师'
+// A 1×1 white PNG, standing in for the photo of a stamped agreement.
+const STAMPED_SCAN_PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4//8/AAX+Av4N70a4AAAAAElFTkSuQmCC',
+  'base64',
+)
 const VIEWPORT = { width: 1366, height: 768 }
 const WAIT_MS = 30000
 // Bounds the wait until 数据统计 shows the new signing. Signing commits the destination in sync
@@ -60,6 +72,25 @@ async function screenshot(page, name) {
 // Element Plus passes data-test to the <input> of el-input but keeps it on the wrapper of others.
 function field(page, name) {
   return page.locator(`input[data-test=${name}], [data-test=${name}] input`).first()
+}
+
+// Chooses the first option of the select `name` by keyboard, because the closing dropdown of a
+// previous select stays visible for a moment and would take a click.
+async function chooseFirstOption(page, name) {
+  const input = field(page, name)
+  await input.click()
+  await page.locator('.el-select-dropdown__item:visible').first().waitFor({ timeout: WAIT_MS })
+  await input.press('ArrowDown')
+  await input.press('Enter')
+  await page.waitForFunction(
+    (select) => document.querySelector(`[data-test=${select}] .el-select__placeholder:not(.is-transparent)`)?.innerText.trim(),
+    name,
+    { timeout: WAIT_MS },
+  )
+}
+
+function todayInBeijing() {
+  return new Date(Date.now() + 8 * 3600 * 1000).toISOString().slice(0, 10)
 }
 
 async function newPage(browser) {
@@ -186,11 +217,13 @@ async function employerFlow(browser) {
   await page.waitForURL(/\/employer$/, { timeout: WAIT_MS })
   check(true, 'an employer opening the graduate portal is sent back to the employer portal')
 
-  async function invite(studentNumber) {
+  async function invite(studentNumber, position = '') {
     await page.locator('.el-tabs__item', { hasText: '发起签约' }).click()
     await field(page, 'invite-school').fill(schoolId)
     await field(page, 'invite-class-year').fill(classYear)
     await field(page, 'invite-student-number').fill(studentNumber)
+    await field(page, 'invite-position').fill(position)
+    await field(page, 'invite-work-location').fill(position ? '北京市海淀区' : '')
     await page.locator('[data-test=invite-submit]').click()
   }
 
@@ -202,11 +235,12 @@ async function employerFlow(browser) {
   await screenshot(page, 'employer-invite-refused')
   await noHorizontalScroll(page, 'the employer invitation form')
 
-  await invite(graduateStudentNumber)
+  await invite(graduateStudentNumber, POSITION)
   const table = page.locator('[data-test=employer-invitations]')
   const row = table.locator('tbody tr', { hasText: graduateName })
   await row.waitFor({ timeout: WAIT_MS })
   check((await row.innerText()).includes('单位发起签约，等待学生应约'), 'the invitation is listed as 单位发起签约，等待学生应约')
+  check((await row.innerText()).includes(POSITION), 'the invitation lists the position the employer entered')
 
   await invite(args['second-student-number'])
   const secondRow = table.locator('tbody tr', { hasText: args['second-name'] })
@@ -262,6 +296,7 @@ async function graduateAccepts(browser) {
   const row = page.locator('[data-test=graduate-invitations] tbody tr', { hasText: EMPLOYER_NAME })
   await row.waitFor({ timeout: WAIT_MS })
   check((await row.innerText()).includes('单位发起签约，等待学生应约'), 'the graduate sees the invitation as 单位发起签约，等待学生应约')
+  check((await row.innerText()).includes(POSITION), 'the graduate sees the position of the invitation')
   const schoolNumber = (await page.locator('[data-test=school-number]').innerText()).trim()
   check(schoolNumber === schoolId, 'the graduate portal shows the school number employers need', schoolNumber)
   await noHorizontalScroll(page, 'the graduate portal')
@@ -311,6 +346,213 @@ async function staffApproves(browser, username, stageName, expectedStatus) {
   await context.close()
 }
 
+// Clicks `button`, waits for the browser download and returns its bytes.
+async function downloadBytes(page, button) {
+  const [download] = await Promise.all([page.waitForEvent('download', { timeout: WAIT_MS }), button.click()])
+  const file = await download.path()
+  return { name: download.suggestedFilename(), bytes: readFileSync(file) }
+}
+
+async function graduateDownloadsOnlinePdf(page) {
+  const { name, bytes } = await downloadBytes(page, page.locator('[data-test=agreement-pdf]'))
+  check(bytes.subarray(0, 5).toString('latin1') === '%PDF-', 'the graduate downloads the online agreement as a PDF', name)
+  writeFileSync(path.join(artifacts, 'online-agreement.pdf'), bytes)
+}
+
+// A staff user signed in through the login page, whose browser session sends API requests.
+async function staffSession(browser, username) {
+  const { context, page } = await newPage(browser)
+  await login(page, 'staff', username, password)
+  await page.waitForURL(`${baseUrl}/`, { timeout: WAIT_MS })
+  const csrf = (await context.cookies()).find((cookie) => cookie.name === 'qx_csrf')?.value || ''
+  return {
+    context,
+    async get(apiPath, params) {
+      const response = await context.request.get(`${baseUrl}/v1${apiPath}`, { params })
+      check(response.ok(), `${username} reads ${apiPath}`, await response.text())
+      return response.json()
+    },
+    async post(apiPath, data) {
+      return context.request.post(`${baseUrl}/v1${apiPath}`, { headers: { 'X-CSRF-Token': csrf }, data })
+    },
+  }
+}
+
+// Reviews the offline agreement of the offline graduate over HTTP with a staff session and
+// returns the updated agreement.
+async function reviewOffline(staff, stageName, decision, detail = '') {
+  const listed = await staff.get(`/schools/${schoolId}/offlineAgreements`, {
+    query: offlineStudentNumber,
+    status: 'OFFLINE_STATUS_FILTER_ALL',
+  })
+  const agreement = (listed.agreements || []).find((item) => item.studentNumber === offlineStudentNumber)
+  check(Boolean(agreement), `the ${stageName} user finds the offline agreement`)
+  const body = { requestId: `signing-e2e-offline-${agreement.id}-${agreement.etag}`, etag: agreement.etag, decision }
+  if (detail) body.detail = detail
+  const response = await staff.post(`/schools/${schoolId}/offlineAgreements/${agreement.id}:review`, body)
+  const text = await response.text()
+  check(response.ok(), `the ${stageName} user sends ${decision} for the offline agreement`, text)
+  return JSON.parse(text)
+}
+
+async function offlineStatus(page, expected) {
+  await page.reload()
+  const row = page.locator('[data-test=offline-agreements] tbody tr').first()
+  await row.waitFor({ timeout: WAIT_MS })
+  await page.waitForFunction(
+    (text) => document.querySelector('[data-test=offline-agreements] [data-test=offline-status]')?.innerText.includes(text),
+    expected,
+    { timeout: WAIT_MS },
+  ).catch(() => {})
+  const text = (await row.locator('[data-test=offline-status]').innerText()).trim()
+  check(text.includes(expected), `the offline graduate sees ${expected}`, text)
+  return row
+}
+
+async function fillOfflineForm(page, position) {
+  const dialog = page.locator('[data-test=offline-form-dialog]')
+  await dialog.waitFor({ timeout: WAIT_MS })
+  await field(page, 'offline-employer-name').fill(OFFLINE_EMPLOYER_NAME)
+  await field(page, 'offline-credit-code').fill(args['offline-credit-code'])
+  for (const select of ['offline-nature', 'offline-industry', 'offline-location']) {
+    await chooseFirstOption(page, select)
+  }
+  await field(page, 'offline-address').fill('北京市朝阳区示范路 8 号')
+  await field(page, 'offline-contact-name').fill('刘洋')
+  await field(page, 'offline-contact-phone').fill('010-65550001')
+  await field(page, 'offline-position').fill(position)
+  await field(page, 'offline-work-location').fill('北京市')
+  await page.locator('[data-test=offline-submit]').click()
+  await dialog.waitFor({ state: 'hidden', timeout: WAIT_MS })
+}
+
+// The offline e-agreement: the graduate fills it in, the department returns it once, the graduate
+// corrects it, both stages approve, the graduate downloads the PDF and uploads the stamped scan,
+// and both stages approve the signing.
+async function offlineFlow(browser) {
+  const { context, page } = await newPage(browser)
+  await login(page, 'graduate', args['offline-graduate-username'], password)
+  await page.waitForURL(/\/graduate$/, { timeout: WAIT_MS })
+  await page.locator('[data-test=offline-new]').click()
+  await fillOfflineForm(page, '行政助理')
+  await offlineStatus(page, '就业协议审核中，等待学院审核')
+  await screenshot(page, 'graduate-offline-submitted')
+
+  const department = await staffSession(browser, args['offline-department-username'])
+  const school = await staffSession(browser, 'school_admin')
+  await reviewOffline(department, 'department', 'OFFLINE_REVIEW_DECISION_RETURN', '工作岗位请按单位录用通知填写全称')
+  let row = await offlineStatus(page, '就业协议退回修改')
+  check((await row.innerText()).includes('工作岗位请按单位录用通知填写全称'), 'the graduate sees why the agreement was returned')
+  await screenshot(page, 'graduate-offline-returned')
+
+  await row.locator('[data-test=offline-edit]').click()
+  await fillOfflineForm(page, '行政助理（综合管理岗）')
+  await offlineStatus(page, '就业协议审核中，等待学院审核')
+  await reviewOffline(department, 'department', 'OFFLINE_REVIEW_DECISION_APPROVE')
+  await reviewOffline(school, 'school', 'OFFLINE_REVIEW_DECISION_APPROVE')
+  row = await offlineStatus(page, '等待上传盖章协议')
+
+  const { name, bytes } = await downloadBytes(page, row.locator('[data-test=offline-pdf]'))
+  check(bytes.subarray(0, 5).toString('latin1') === '%PDF-', 'the graduate downloads the offline agreement as a PDF', name)
+  writeFileSync(path.join(artifacts, 'offline-agreement.pdf'), bytes)
+
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser', { timeout: WAIT_MS }), row.locator('[data-test=offline-upload]').click()])
+  await chooser.setFiles({ name: '盖章协议.png', mimeType: 'image/png', buffer: STAMPED_SCAN_PNG })
+  await offlineStatus(page, '签约审核中，等待学院')
+  await reviewOffline(department, 'department', 'OFFLINE_REVIEW_DECISION_APPROVE')
+  await reviewOffline(school, 'school', 'OFFLINE_REVIEW_DECISION_APPROVE')
+  row = await offlineStatus(page, '签约完成')
+
+  await row.locator('[data-test=offline-history]').click()
+  const history = page.locator('[data-test=offline-history-dialog]')
+  await history.locator('.el-timeline-item').first().waitFor({ timeout: WAIT_MS })
+  const entries = await history.locator('.el-timeline-item').count()
+  check(entries >= 6, 'the history lists the return, the approvals and the upload', String(entries))
+  check((await history.innerText()).includes('工作岗位请按单位录用通知填写全称'), 'the history keeps the reason of the return')
+  await screenshot(page, 'graduate-offline-signed')
+  await noHorizontalScroll(page, 'the graduate portal with an offline agreement')
+  await department.context.close()
+  await school.context.close()
+  await context.close()
+}
+
+async function paperStatus(page, expected) {
+  await page.reload()
+  const row = page.locator('[data-test=paper-registrations] tbody tr').first()
+  await row.waitFor({ timeout: WAIT_MS })
+  const text = (await row.locator('[data-test=paper-status]').innerText()).trim()
+  check(text.includes(expected), `the paper graduate sees ${expected}`, text)
+  return row
+}
+
+// Reviews the paper registration of the graduate with student number `studentNumber` over HTTP.
+async function reviewPaper(staff, stageName, studentNumber) {
+  const listed = await staff.get(`/schools/${schoolId}/paperRegistrations`, { query: studentNumber })
+  const registration = (listed.registrations || []).find((item) => item.studentNumber === studentNumber)
+  check(Boolean(registration), `the ${stageName} user finds the paper registration`)
+  const response = await staff.post(`/schools/${schoolId}/paperRegistrations/${registration.id}:review`, {
+    requestId: `signing-e2e-paper-${registration.id}-${registration.etag}`,
+    etag: registration.etag,
+    decision: 'PAPER_REVIEW_DECISION_APPROVE',
+  })
+  check(response.ok(), `the ${stageName} user approves the paper registration`, await response.text())
+}
+
+// A graduate whose invitation was withdrawn registers a signed paper agreement: saves the data,
+// is stopped from submitting without a scan, uploads the scan, submits, withdraws, submits again,
+// and both stages approve.
+async function paperFlow(browser) {
+  const { context, page } = await newPage(browser)
+  await login(page, 'graduate', args['paper-graduate-username'], password)
+  await page.waitForURL(/\/graduate$/, { timeout: WAIT_MS })
+  await page.locator('[data-test=paper-new]').click()
+  const dialog = page.locator('[data-test=paper-form-dialog]')
+  await dialog.waitFor({ timeout: WAIT_MS })
+  await field(page, 'paper-employer-name').fill('京南示范物流有限公司')
+  await field(page, 'paper-credit-code').fill(args['paper-credit-code'])
+  for (const select of ['paper-nature', 'paper-industry', 'paper-job-category', 'paper-location']) {
+    await chooseFirstOption(page, select)
+  }
+  await field(page, 'paper-position').fill('物流调度员')
+  await field(page, 'paper-contact-name').fill('孙涛')
+  await field(page, 'paper-contact-phone').fill('13900000003')
+  await field(page, 'paper-signed-date').fill(todayInBeijing())
+  await field(page, 'paper-signed-date').press('Enter')
+  await page.locator('[data-test=paper-save]').click()
+  await dialog.waitFor({ state: 'hidden', timeout: WAIT_MS })
+  let row = await paperStatus(page, '草稿')
+  check(await row.locator('[data-test=paper-submit]').isDisabled(), 'a draft without a scan cannot be submitted')
+
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser', { timeout: WAIT_MS }), row.locator('[data-test=paper-upload]').click()])
+  await chooser.setFiles({ name: '纸质协议.png', mimeType: 'image/png', buffer: STAMPED_SCAN_PNG })
+  await page.waitForFunction(
+    () => document.querySelector('[data-test=paper-registrations] tbody tr')?.innerText.includes('纸质协议.png'),
+    null,
+    { timeout: WAIT_MS },
+  )
+  row = page.locator('[data-test=paper-registrations] tbody tr').first()
+  await row.locator('[data-test=paper-submit]').click()
+  row = await paperStatus(page, '等待学院审核')
+  await row.locator('[data-test=paper-withdraw]').click()
+  await confirmMessageBox(page, '撤回')
+  row = await paperStatus(page, '已撤回')
+  await row.locator('[data-test=paper-submit]').click()
+  await paperStatus(page, '等待学院审核')
+  await screenshot(page, 'graduate-paper-submitted')
+
+  const studentNumber = args['paper-graduate-username'].split('-').slice(1).join('-')
+  const department = await staffSession(browser, args['paper-department-username'])
+  const school = await staffSession(browser, 'school_admin')
+  await reviewPaper(department, 'department', studentNumber)
+  await paperStatus(page, '等待学校审核')
+  await reviewPaper(school, 'school', studentNumber)
+  await paperStatus(page, '登记完成')
+  await screenshot(page, 'graduate-paper-registered')
+  await department.context.close()
+  await school.context.close()
+  await context.close()
+}
+
 async function statisticsMoved(page, before) {
   await openMenu(page, '数据统计')
   const deadline = Date.now() + STATISTICS_WAIT_MS
@@ -331,6 +573,8 @@ async function employerSigned(page) {
   const row = page.locator('[data-test=employer-signed] tbody tr', { hasText: graduateName })
   await row.waitFor({ timeout: WAIT_MS })
   check((await row.innerText()).includes('签约完成'), 'the employer lists the agreement under 已签约')
+  const { name, bytes } = await downloadBytes(page, row.locator('[data-test=agreement-pdf]'))
+  check(bytes.subarray(0, 5).toString('latin1') === '%PDF-', 'the employer downloads the agreement as a PDF', name)
   await screenshot(page, 'employer-signed')
 }
 
@@ -353,9 +597,12 @@ try {
   await staffApproves(browser, 'school_admin', 'school', '学生已同意签约，等待学校审核')
   await graduateStatus(graduate.page, '签约完成')
   await screenshot(graduate.page, 'graduate-signed')
+  await graduateDownloadsOnlinePdf(graduate.page)
 
   await employerSigned(employer.page)
   await statisticsMoved(school.page, school.before)
+  await offlineFlow(browser)
+  await paperFlow(browser)
   console.log('all signing checks passed')
 } catch (error) {
   console.log(`signing e2e failed: ${error.stack || error}`)

@@ -9,7 +9,10 @@ with tools/demo/load_roster.py, and gives every department of that roster a read
 account, which two-level review needs. Then web/e2e/signing.e2e.mjs drives Debian's
 /usr/bin/chromium headless: a school user submits the signing settings with two-level review, an
 employer registers and invites a graduate, the graduate accepts, the department and the school
-approve, and 数据统计 counts the signing. Screenshots go to test-artifacts/signing/.
+approve, the graduate downloads the agreement PDF and 数据统计 counts the signing. Then a second
+graduate fills in an offline e-agreement, which the department returns once before both stages
+approve it and the stamped scan, and a third registers a signed paper agreement (补登), withdraws
+and submits it again before both stages approve. Screenshots go to test-artifacts/signing/.
 """
 
 import os
@@ -34,6 +37,11 @@ BROWSER_TIMEOUT_SECONDS = 300
 # 91 (an enterprise), 110108 (北京市海淀区) and a made-up organisation code, so the employer that
 # the browser registers differs from load_signing_demo.py's demo employer.
 CREDIT_CODE_PREFIX = "91110108MAE2E0001"
+# The employer of the offline e-agreement, which is not registered on the platform: 91, 110105
+# (北京市朝阳区) and another made-up organisation code.
+OFFLINE_CREDIT_CODE_PREFIX = "91110105MAE2E0002"
+# The employer of the paper agreement: 91, 110106 (北京市丰台区) and a third made-up code.
+PAPER_CREDIT_CODE_PREFIX = "91110106MAE2E0003"
 EMPLOYER_USERNAME = "e2e_employer"
 # The read-write department accounts that this test adds are named e2e_dept_<n>.
 DEPARTMENT_USERNAME = "e2e_dept_{}"
@@ -129,11 +137,18 @@ def main():
         school_admin.login("school_admin", load_demo.DEMO_PASSWORD)
         accounts = department_accounts(school_admin, school_id, class_year)
 
-        graduate, second = roster["logins"][0], roster["logins"][1]
-        if graduate["department"] not in accounts:
-            raise RuntimeError(f"no department account for {graduate['department']}, the department of {graduate['username']}")
+        graduate, second, offline = roster["logins"][0], roster["logins"][1], roster["logins"][2]
+        for login in (graduate, second, offline):
+            if login["department"] not in accounts:
+                raise RuntimeError(f"no department account for {login['department']}, the department of {login['username']}")
         directed = directed_graduate(roster["roster"]["file"])
         credit_code = CREDIT_CODE_PREFIX + load_signing_demo.credit_code_check_character(CREDIT_CODE_PREFIX)
+        offline_credit_code = OFFLINE_CREDIT_CODE_PREFIX + load_signing_demo.credit_code_check_character(
+            OFFLINE_CREDIT_CODE_PREFIX
+        )
+        paper_credit_code = PAPER_CREDIT_CODE_PREFIX + load_signing_demo.credit_code_check_character(
+            PAPER_CREDIT_CODE_PREFIX
+        )
         # The same code with another last character: a wrong check character.
         bad_credit_code = credit_code[:17] + ("0" if credit_code[17] != "0" else "1")
         print(f"stack and demo data ready after {time.monotonic() - started:.1f} s at {stack.base_url}", flush=True)
@@ -158,6 +173,12 @@ def main():
                 f"--credit-code={credit_code}",
                 f"--bad-credit-code={bad_credit_code}",
                 f"--employer-username={EMPLOYER_USERNAME}",
+                f"--offline-graduate-username={offline['username']}",
+                f"--offline-department-username={accounts[offline['department']]}",
+                f"--offline-credit-code={offline_credit_code}",
+                f"--paper-graduate-username={second['username']}",
+                f"--paper-department-username={accounts[second['department']]}",
+                f"--paper-credit-code={paper_credit_code}",
             ],
             cwd=SOURCE_DIR / "web",
             timeout=BROWSER_TIMEOUT_SECONDS,

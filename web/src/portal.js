@@ -1,7 +1,7 @@
 // Calls and display rules of the graduate portal (毕业生) and the employer portal (用人单位).
 // Every call goes through api.js's request(), so request ids, CSRF and Chinese errors work as in
 // the staff console. Which user may open which pages is in portalRoutes.js.
-import { request } from './api.js'
+import { ApiError, request } from './api.js'
 
 export const portalApi = {
   activateGraduate: (body) => request('POST', '/graduateAccounts:activate', { body }),
@@ -24,6 +24,144 @@ export const portalApi = {
     request('GET', `/employers/${employerId}/invitations`, { query: { page, pageSize } }),
   createInvitation: (employerId, invitation, requestId) =>
     request('POST', `/employers/${employerId}/invitations`, { body: { ...invitation, requestId }, requestId }),
+  codeTable: (table, classYear) => request('GET', `/codeTables/${table}`, { query: { classYear } }),
+
+  // Offline e-agreements (毕业生申请电子就业协议线下签约).
+  offlineAgreements: (schoolId, graduateId) =>
+    request('GET', `/schools/${schoolId}/graduates/${graduateId}/offlineAgreements`),
+  offlineAgreement: (schoolId, agreementId) => request('GET', `/schools/${schoolId}/offlineAgreements/${agreementId}`),
+  createOfflineAgreement: (schoolId, graduateId, agreement, requestId) =>
+    request('POST', `/schools/${schoolId}/graduates/${graduateId}/offlineAgreements`, {
+      body: { ...agreement, requestId },
+      requestId,
+    }),
+  updateOfflineAgreement: (schoolId, agreementId, etag, agreement, requestId) =>
+    request('PUT', `/schools/${schoolId}/offlineAgreements/${agreementId}`, {
+      body: { ...agreement, etag, requestId },
+      requestId,
+    }),
+  withdrawOfflineAgreement: (schoolId, agreementId, etag, requestId) =>
+    request('POST', `/schools/${schoolId}/offlineAgreements/${agreementId}:withdraw`, {
+      body: { etag, requestId },
+      requestId,
+    }),
+  uploadStampedScan: (schoolId, agreementId, etag, file, requestId) =>
+    uploadFile(`/schools/${schoolId}/offlineAgreements/${agreementId}/stampedScan`, file, { requestId, etag }, requestId),
+
+  // Paper agreement registration (已签纸质就业协议登记, 补登). Paths below are under
+  // /schools/{schoolId}/graduates/{graduateId}/paperRegistrations.
+  paperRegistrations: (schoolId, graduateId) =>
+    request('GET', `/schools/${schoolId}/graduates/${graduateId}/paperRegistrations`),
+  createPaperRegistration: (schoolId, graduateId, agreement, requestId) =>
+    request('POST', `/schools/${schoolId}/graduates/${graduateId}/paperRegistrations`, {
+      body: { agreement, requestId },
+      requestId,
+    }),
+  updatePaperRegistration: (schoolId, graduateId, registrationId, etag, agreement, requestId) =>
+    request('PUT', `/schools/${schoolId}/graduates/${graduateId}/paperRegistrations/${registrationId}`, {
+      body: { agreement, etag, requestId },
+      requestId,
+    }),
+  uploadPaperRegistrationScan: (schoolId, graduateId, registrationId, etag, file, requestId) =>
+    uploadFile(
+      `/schools/${schoolId}/graduates/${graduateId}/paperRegistrations/${registrationId}/scan`,
+      file,
+      { requestId, etag },
+      requestId,
+    ),
+  submitPaperRegistration: (schoolId, graduateId, registrationId, etag, requestId) =>
+    request('POST', `/schools/${schoolId}/graduates/${graduateId}/paperRegistrations/${registrationId}:submit`, {
+      body: { etag, requestId },
+      requestId,
+    }),
+  withdrawPaperRegistration: (schoolId, graduateId, registrationId, etag, requestId) =>
+    request('POST', `/schools/${schoolId}/graduates/${graduateId}/paperRegistrations/${registrationId}:withdraw`, {
+      body: { etag, requestId },
+      requestId,
+    }),
+}
+
+function csrfToken() {
+  const match = document.cookie.match(/(?:^|;\s*)qx_csrf=([^;]*)/)
+  return match ? decodeURIComponent(match[1]) : ''
+}
+
+// Sends `file` as the raw body of a POST (an HttpFile request) with `query` as query parameters
+// and returns the decoded JSON response. Raises ApiError like request().
+async function uploadFile(path, file, query, requestId) {
+  const params = new URLSearchParams(query).toString()
+  let response
+  try {
+    response = await fetch(`/v1${path}?${params}`, {
+      method: 'POST',
+      headers: {
+        Accept: 'application/json',
+        'Content-Type': file.type || 'application/octet-stream',
+        'X-CSRF-Token': csrfToken(),
+        'X-Request-Id': requestId,
+        'X-File-Name': encodeURIComponent(file.name || ''),
+      },
+      body: file,
+      credentials: 'same-origin',
+    })
+  } catch {
+    throw new ApiError(0, { message: '无法连接服务器，请检查网络后重试', reason: 'NETWORK_ERROR' })
+  }
+  let data = null
+  try {
+    data = await response.json()
+  } catch {
+    data = null
+  }
+  if (!response.ok) throw new ApiError(response.status, data)
+  return data || {}
+}
+
+// The file name of a Content-Disposition header (RFC 6266; filename* in UTF-8 first), or ''.
+function attachmentName(header) {
+  const encoded = /filename\*\s*=\s*UTF-8''([^;]+)/i.exec(header || '')
+  if (encoded) {
+    try {
+      return decodeURIComponent(encoded[1].trim())
+    } catch {
+      // A malformed encoding falls back to the plain filename parameter.
+    }
+  }
+  const plain = /filename\s*=\s*"?([^";]+)"?/i.exec(header || '')
+  return plain ? plain[1].trim() : ''
+}
+
+// Downloads the raw file of a GET route (an HttpFile response) and saves it in the browser under
+// the name the server gives, or `fallbackName`. Raises ApiError with the server's message when
+// the download fails.
+export async function downloadFile(path, fallbackName) {
+  let response
+  try {
+    response = await fetch(`/v1${path}`, { credentials: 'same-origin' })
+  } catch {
+    throw new ApiError(0, { message: '无法连接服务器，请检查网络后重试', reason: 'NETWORK_ERROR' })
+  }
+  if (!response.ok) {
+    let body = null
+    try {
+      body = await response.json()
+    } catch {
+      body = null
+    }
+    throw new ApiError(response.status, body)
+  }
+  const blob = await response.blob()
+  const link = document.createElement('a')
+  link.href = URL.createObjectURL(blob)
+  link.download = attachmentName(response.headers.get('Content-Disposition')) || fallbackName
+  document.body.appendChild(link)
+  link.click()
+  link.remove()
+  setTimeout(() => URL.revokeObjectURL(link.href), 60000)
+}
+
+export function agreementPdfPath(agreementNumber) {
+  return `/agreements/${encodeURIComponent(agreementNumber)}/pdf`
 }
 
 // Element Plus tag types of the online signing states.
