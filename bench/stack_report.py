@@ -187,11 +187,11 @@ def add_approve(t, results):
                v("approve", c, "binlog_group_commits"), "{:.2f}", "", "")
     rows = results.get(("approve_rows", 1), {})
     approved = float(rows["requests"]) if "requests" in rows else None
-    outbox = float(rows["outbox"]) if "outbox" in rows else None
-    ratio = divide(outbox, approved)
-    t.note("(b) sync outbox rows per approved record", "", "approved records", ratio, "{:.2f}", "= 1.00",
-           verdict(abs(ratio - 1.0) if ratio is not None else None, 0.0),
-           requests=t.cell(approved, "{:.0f}"))
+    for key, label in (("outbox", "sync outbox rows"), ("audit", "signing audit rows")):
+        count = float(rows[key]) if key in rows else None
+        ratio = divide(count, approved)
+        t.note(f"(b) {label} per approval through the API", "", "approvals", ratio, "{:.2f}", "= 1.00",
+               verdict(abs(ratio - 1.0) if ratio is not None else None, 0.0), requests=t.cell(approved, "{:.0f}"))
 
 
 def add_import(t):

@@ -25,7 +25,7 @@ missing=0
 for label in "E_grpc: bare gRPC echo" "E_gw: echo through the gateway" "S_list: page 1 SQL" "S_list: last page SQL" \
     "S_pk: graduate by id" "S_txn: approve SQL" "A_agg: statistics GROUP BY" "L_ins: roster multi-row INSERT" \
     "(a) review queue, page 1" "(a) review queue, last page" "(a) depth" "(b) approve + audit + outbox" \
-    "(b) InnoDB fsyncs per approval" "(b) sync outbox rows per approved record" "(c) roster import end to end" \
+    "(b) InnoDB fsyncs per approval" "(b) sync outbox rows per approval" "(b) signing audit rows per approval" "(c) roster import end to end" \
     "(d) statistics at 500 graduates" "(d) statistics at 2000 graduates" "(e) login"; do
   if ! grep -qF "| $label" <<<"$output"; then
     echo "the table has no line '$label'" >&2
