@@ -260,6 +260,23 @@ export const api = {
       requestId,
     }),
 
+  offlineAgreements: (schoolId, query) => request('GET', `/schools/${schoolId}/offlineAgreements`, { query }),
+  offlineAgreement: (schoolId, agreementId) => request('GET', `/schools/${schoolId}/offlineAgreements/${agreementId}`),
+  offlineAgreementPendingCounts: (schoolId) => request('GET', `/schools/${schoolId}/offlineAgreements:pendingCounts`),
+  offlineStampedScan: (schoolId, agreementId) => fetchFile(`/schools/${schoolId}/offlineAgreements/${agreementId}/stampedScan`),
+  reviewOfflineAgreement: (schoolId, agreementId, review, requestId) =>
+    request('POST', `/schools/${schoolId}/offlineAgreements/${agreementId}:review`, {
+      body: { ...review, requestId },
+      requestId,
+    }),
+  batchReviewOfflineAgreements: (schoolId, review, requestId) =>
+    request('POST', `/schools/${schoolId}/offlineAgreements:batchReview`, { body: { ...review, requestId }, requestId }),
+  voidOfflineAgreement: (schoolId, agreementId, etag, detail, requestId) =>
+    request('POST', `/schools/${schoolId}/offlineAgreements/${agreementId}:void`, {
+      body: { etag, detail, requestId },
+      requestId,
+    }),
+
   paperRegistrations: (schoolId, query) => request('GET', `/schools/${schoolId}/paperRegistrations`, { query }),
   paperRegistration: (schoolId, registrationId) =>
     request('GET', `/schools/${schoolId}/paperRegistrations/${registrationId}`),

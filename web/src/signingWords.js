@@ -70,3 +70,46 @@ export function paperReviewableByUser(registration) {
   if (registration.state !== 'PAPER_REGISTRATION_STATE_PENDING_REVIEW') return false
   return registration.reviewStage === (isSchoolUser.value ? 'REVIEW_STAGE_SCHOOL' : 'REVIEW_STAGE_DEPARTMENT')
 }
+
+// The 签约状态 filter of 在线签约管理 when 签约发起方 is 学生 (the offline e-agreement flow).
+// OFFLINE_STATUS_FILTER_UNSPECIFIED is the default, agreements waiting for the agreement review.
+export const DEFAULT_OFFLINE_STATUS_FILTER = 'OFFLINE_STATUS_FILTER_UNSPECIFIED'
+export const OFFLINE_STATUS_FILTERS = [
+  { value: DEFAULT_OFFLINE_STATUS_FILTER, label: '就业协议审核中，等待学院/学校审核' },
+  { value: 'OFFLINE_STATUS_FILTER_ALL', label: '全部' },
+  { value: 'OFFLINE_STATUS_FILTER_AGREEMENT_RETURNED', label: '就业协议退回修改或已撤回' },
+  { value: 'OFFLINE_STATUS_FILTER_AWAITING_UPLOAD', label: '就业协议审核通过，等待上传盖章协议' },
+  { value: 'OFFLINE_STATUS_FILTER_SIGNING_REVIEW', label: '签约审核中，等待学院/学校审核' },
+  { value: 'OFFLINE_STATUS_FILTER_SIGNING_RETURNED', label: '签约退回修改或已撤回' },
+  { value: 'OFFLINE_STATUS_FILTER_REJECTED', label: '审核不通过' },
+  { value: 'OFFLINE_STATUS_FILTER_SIGNED', label: '签约完成' },
+  { value: 'OFFLINE_STATUS_FILTER_VOIDED', label: '已作废' },
+]
+
+// The reject reasons of the two offline reviews (services/signing/offline_signing.cc).
+export const OFFLINE_REJECT_REASONS = {
+  OFFLINE_REVIEW_PHASE_AGREEMENT: [
+    { code: 'GRADUATE_DATA_MISMATCH', label: '学生信息与学籍信息不一致' },
+    { code: 'EMPLOYER_DATA_INVALID', label: '单位信息有误' },
+    { code: 'AGREEMENT_TERMS_INVALID', label: '协议内容不符合要求' },
+    { code: 'OTHER', label: '其他原因' },
+  ],
+  OFFLINE_REVIEW_PHASE_SIGNING: [
+    { code: 'SCAN_UNREADABLE', label: '上传的协议图像不清晰或不完整' },
+    { code: 'STAMP_MISSING', label: '协议未加盖用人单位公章' },
+    { code: 'AGREEMENT_CONTENT_WRONG', label: '电子就业协议书信息有误' },
+    { code: 'OTHER', label: '其他原因' },
+  ],
+}
+
+export const OFFLINE_PHASE_NAMES = {
+  OFFLINE_REVIEW_PHASE_AGREEMENT: '就业协议审核',
+  OFFLINE_REVIEW_PHASE_SIGNING: '签约审核',
+}
+
+// True when the signed-in user reviews the offline agreement now, in either of its reviews.
+export function offlineReviewableByUser(agreement) {
+  const pending = ['OFFLINE_AGREEMENT_STATE_AGREEMENT_REVIEW', 'OFFLINE_AGREEMENT_STATE_SIGNING_REVIEW']
+  if (!pending.includes(agreement.state)) return false
+  return agreement.reviewStage === (isSchoolUser.value ? 'REVIEW_STAGE_SCHOOL' : 'REVIEW_STAGE_DEPARTMENT')
+}
