@@ -4,13 +4,15 @@
 //   node web/e2e/console.e2e.mjs --base-url=http://127.0.0.1:PORT --artifacts=DIR \
 //       --password=PASSWORD --graduates=6338 --school-code=CODE --restorable-name=NAME \
 //       --second-id-number=ID --second-name=NAME --employer-name=NAME --signing-names=JSON \
-//       --paper-names=JSON [--class-year=2022] [--max-jump-ms=3000]
+//       --paper-names=JSON --offline-names=JSON [--class-year=2022] [--max-jump-ms=3000]
 //
 // The driver (console_e2e_test.py) has removed the graduate NAME of 计算机学院 from the EMS and
 // sent it again; this script removes the second one itself. The graduates of --signing-names (a
 // JSON list) have accepted invitations of the warned employer --employer-name, so that
 // 在线签约管理 has that many records waiting for the school's review. The graduates of
-// --paper-names have submitted a paper agreement with a scan, waiting in 补登管理.
+// --paper-names have submitted a paper agreement with a scan, waiting in 补登管理. Of the two
+// graduates of --offline-names, the first waits for the offline agreement review and the second,
+// approved there, for the signing review of its stamped scan.
 // Prints one "ok"/"FAILED" line per check, the jump timing, and exits non-zero on the first
 // failed check. Screenshots of the main pages go to DIR.
 import { mkdirSync, readFileSync } from 'node:fs'
@@ -31,9 +33,10 @@ const classYear = args['class-year'] || '2022'
 const employerName = args['employer-name']
 const signingNames = JSON.parse(args['signing-names'] || '[]')
 const paperNames = JSON.parse(args['paper-names'] || '[]')
-if (!baseUrl || !artifacts || !password || !graduateCount || !employerName || signingNames.length < 6 || paperNames.length < 3) {
+const offlineNames = JSON.parse(args['offline-names'] || '[]')
+if (!baseUrl || !artifacts || !password || !graduateCount || !employerName || signingNames.length < 6 || paperNames.length < 3 || offlineNames.length < 2) {
   console.error(
-    'usage: console.e2e.mjs --base-url=URL --artifacts=DIR --password=PASSWORD --graduates=N --employer-name=NAME --signing-names=JSON (6 or more names) --paper-names=JSON (3 or more names)',
+    'usage: console.e2e.mjs --base-url=URL --artifacts=DIR --password=PASSWORD --graduates=N --employer-name=NAME --signing-names=JSON (6 or more names) --paper-names=JSON (3 or more names) --offline-names=JSON (2 names)',
   )
   process.exit(2)
 }
@@ -268,6 +271,8 @@ async function schoolAdminChecks(browser) {
 
   await paperRegistrationChecks(page)
 
+  await offlineAgreementChecks(page)
+
   await page.locator('[data-test=user-menu]').click()
   await page.locator('[data-test=logout]').click()
   await page.waitForURL(/\/login/, { timeout: WAIT_MS })
@@ -498,6 +503,8 @@ async function homeChecks(page, pendingCount, paperCount) {
   ).catch(() => {})
   check((await statisticValue(online)) === pendingCount, `首页 shows ${pendingCount} online signings waiting for the school`, String(await statisticValue(online)))
   check((await statisticValue(paper)) === paperCount, `首页 shows ${paperCount} paper registrations waiting for the school`, String(await statisticValue(paper)))
+  const offline = await statisticValue(page.locator('[data-test=pending-offline]'))
+  check(offline === offlineNames.length, `首页 shows ${offlineNames.length} offline agreements waiting for the school`, String(offline))
   check((await page.locator('[data-test=handlers]').innerText()).includes('尚未提交'), '首页 says that the class has no agreement handler yet')
   await guideScreenshot(page, 'home')
 
@@ -835,6 +842,48 @@ async function paperRegistrationChecks(page) {
   await openMenu(page, '首页')
   await page.waitForFunction(() => document.querySelector('[data-test=pending-paper] .el-statistic__number')?.innerText.trim() === '1', null, { timeout: WAIT_MS })
   check(true, '首页 counts the one registration still waiting')
+}
+
+// 在线签约管理 with 签约发起方“学生”: the agreement review of the first offline agreement and the
+// signing review, with the stamped scan, of the second.
+async function offlineAgreementChecks(page) {
+  const [agreementReview, signingReview] = offlineNames
+  await openMenu(page, '在线签约管理')
+  await page.waitForURL(/\/employment\/online-signings$/)
+  await chooseOption(page, page.locator('.filters .el-select').first(), '学生')
+  await waitForTotal(page, 1)
+  check((await signingRow(page, agreementReview).innerText()).includes('就业协议审核中'), '签约发起方 学生 lists the agreement waiting for its review')
+
+  await signingRow(page, agreementReview).locator('[data-test=review]').click()
+  let dialog = await openDialog(page, '线下签约就业协议审核')
+  await dialog.locator('[data-test=offline-status]').waitFor({ timeout: WAIT_MS })
+  const text = await dialog.innerText()
+  check(text.includes('杭州青禾文化传媒有限公司') && text.includes('新媒体运营'), 'the offline dialog shows the employer and the terms')
+  await dialog.locator('[data-test=review-comparison] .el-table__body tr').first().waitFor({ timeout: WAIT_MS })
+  await guideScreenshot(page, 'offline-agreement-review')
+  await dialog.locator('[data-test=offline-approve]').dblclick()
+  await page.locator('.el-message--success', { hasText: '等待上传盖章协议' }).waitFor({ timeout: WAIT_MS })
+  await signingRow(page, agreementReview).waitFor({ state: 'detached', timeout: WAIT_MS })
+  check(true, 'an approved offline agreement waits for the stamped scan')
+
+  await chooseOption(page, page.locator('.filters .el-select').nth(1), '签约审核中')
+  await page.locator('[data-test=search]').click()
+  await waitForTotal(page, 1)
+  await signingRow(page, signingReview).locator('[data-test=review]').click()
+  dialog = await openDialog(page, '线下签约签约审核')
+  await dialog.locator('[data-test=scan-image] img').waitFor({ timeout: WAIT_MS })
+  const scanWidth = await dialog.locator('[data-test=scan-image] img').evaluate((image) => image.naturalWidth)
+  check(scanWidth === 64, 'the signing review shows the stamped scan', String(scanWidth))
+  check((await dialog.locator('[data-test=offline-agreement-number]').innerText()).length > 0, 'the signing review shows the agreement number')
+  await guideScreenshot(page, 'offline-signing-review')
+  await dialog.locator('[data-test=offline-return]').click()
+  await dialog.locator('[data-test=offline-confirm]').click()
+  await dialog.locator('.el-form-item__error', { hasText: '请填写原因' }).waitFor({ timeout: WAIT_MS })
+  await dialog.locator('textarea').fill('盖章不清晰，请重新扫描上传')
+  await dialog.locator('[data-test=offline-confirm]').click()
+  await page.locator('.el-message--success', { hasText: '已退回修改' }).waitFor({ timeout: WAIT_MS })
+  await signingRow(page, signingReview).waitFor({ state: 'detached', timeout: WAIT_MS })
+  check(true, 'a returned stamped scan leaves the signing review list')
 }
 
 // Every main page fits a 1366×768 window without horizontal scrolling.

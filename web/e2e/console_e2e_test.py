@@ -51,6 +51,10 @@ SIGNING_COUNT = 6
 # agreement (补登) and submit it.
 PAPER_COUNT = 3
 PAPER_EMPLOYER = {"name": "京华纸质协议测试有限公司", "creditCodePrefix": "91110108MA01JH303"}
+# Graduates after those who register a paper agreement, who fill in an offline e-agreement: the
+# first waits for the agreement review, the second, approved there, has uploaded the stamped scan.
+OFFLINE_COUNT = 2
+OFFLINE_EMPLOYER = {"name": "杭州青禾文化传媒有限公司", "creditCodePrefix": "91330100MA27XK2A4"}
 BROWSER_TIMEOUT_SECONDS = 240
 
 
@@ -274,8 +278,9 @@ def create_pending_signings(base_url, work_dir):
 
     Loads a roster of CURRENT_CLASS_GRADUATES graduates of the current class (class 2022 is
     closed, so its graduates cannot sign) and the signing settings and employer of
-    load_signing_demo.py, as scripts/run does. Returns the employer's name and the names of the
-    graduates in the order of their invitations.
+    load_signing_demo.py, as scripts/run does. Further graduates register paper agreements and
+    fill in offline e-agreements. Returns the employer's name and the names of the graduates with
+    invitations, paper registrations and offline agreements, each list in creation order.
     """
     roster = run_tool(
         [
@@ -301,10 +306,9 @@ def create_pending_signings(base_url, work_dir):
         if record.get("培养方式代码") not in load_roster.NOT_ONLINE_SIGNING_TRAINING_MODES
         and load_roster.is_basic_multilingual(record.get("姓名", ""))
     ]
-    if len(eligible) < SIGNING_COUNT + PAPER_COUNT:
-        raise RuntimeError(
-            f"the current class has {len(eligible)} graduates who may sign, fewer than {SIGNING_COUNT + PAPER_COUNT}"
-        )
+    needed = SIGNING_COUNT + PAPER_COUNT + OFFLINE_COUNT
+    if len(eligible) < needed:
+        raise RuntimeError(f"the current class has {len(eligible)} graduates who may sign, fewer than {needed}")
 
     admin = load_demo.Session(base_url)
     school_id = admin.login("school_admin", load_demo.DEMO_PASSWORD)["schoolId"]
@@ -358,7 +362,20 @@ def create_pending_signings(base_url, work_dir):
         graduate_user = graduate.login(username, load_demo.DEMO_PASSWORD)
         register_paper_agreement(graduate, graduate_user, index)
         paper_names.append(record["姓名"])
-    return employer_login["name"], names, paper_names
+
+    offline_names = []
+    first_offline = SIGNING_COUNT + PAPER_COUNT
+    for index, record in enumerate(eligible[first_offline : first_offline + OFFLINE_COUNT]):
+        username = f"{load_demo.SCHOOL['code']}-{record['学号']}"
+        load_roster.wait_for_login(admin, school_id, username, login_deadline, LOADER_TIMEOUT_SECONDS)
+        load_roster.activate_graduate(base_url, username, record)
+        graduate = load_demo.Session(base_url)
+        graduate_user = graduate.login(username, load_demo.DEMO_PASSWORD)
+        agreement = create_offline_agreement(graduate, graduate_user, index)
+        if index == 1:
+            upload_stamped_agreement(admin, graduate, agreement)
+        offline_names.append(record["姓名"])
+    return employer_login["name"], names, paper_names, offline_names
 
 
 def scan_png():
@@ -391,6 +408,45 @@ def post_raw(session, path, data, content_type, file_name):
     if response.status >= 400:
         raise RuntimeError(f"POST {path} failed with HTTP {response.status}: {body}")
     return json.loads(body)
+
+
+def create_offline_agreement(graduate, graduate_user, index):
+    """Fill in an offline e-agreement as the graduate does; it waits for the agreement review."""
+    prefix = OFFLINE_EMPLOYER["creditCodePrefix"]
+    return graduate.request(
+        "POST",
+        f"/v1/schools/{graduate_user['schoolId']}/graduates/{graduate_user['graduateId']}/offlineAgreements",
+        {
+            "requestId": f"console-e2e-offline-{os.getpid()}-{index}",
+            "employer": {
+                "name": OFFLINE_EMPLOYER["name"],
+                "creditCode": prefix + load_signing_demo.credit_code_check_character(prefix),
+                "natureCode": "10",
+                "industryCode": "11",
+                "locationCode": "330100",
+                "address": "浙江省杭州市西湖区文三路 90 号",
+                "contactName": "李经理",
+                "contactPhone": "0571-87654321",
+            },
+            "terms": {"position": "新媒体运营", "workLocation": "杭州市", "salary": "月薪 9000 元"},
+        },
+    )
+
+
+def upload_stamped_agreement(admin, graduate, agreement):
+    """Approve the agreement review as the school, then upload the stamped scan as the graduate."""
+    base = f"/v1/schools/{agreement['schoolId']}/offlineAgreements/{agreement['id']}"
+    approved = admin.request(
+        "POST",
+        f"{base}:review",
+        {
+            "requestId": f"console-e2e-offline-approve-{os.getpid()}",
+            "etag": agreement["etag"],
+            "decision": "OFFLINE_REVIEW_DECISION_APPROVE",
+        },
+    )
+    query = urllib.parse.urlencode({"requestId": f"console-e2e-stamped-{os.getpid()}", "etag": approved["etag"]})
+    post_raw(graduate, f"{base}/stampedScan?{query}", scan_png(), "image/png", "stamped-agreement.png")
 
 
 def register_paper_agreement(graduate, graduate_user, index):
@@ -471,7 +527,7 @@ def main():
             print(f"the demo roster has {listed} graduates, expected {GRADUATE_COUNT}")
             return 1
         restorable, second = prepare_restorable_graduate(stack.base_url, roster["roster"]["file"])
-        employer_name, signing_names, paper_names = create_pending_signings(stack.base_url, work_dir)
+        employer_name, signing_names, paper_names, offline_names = create_pending_signings(stack.base_url, work_dir)
         print(f"stack and demo data ready after {time.monotonic() - started:.1f} s at {stack.base_url}", flush=True)
 
         browser = subprocess.run(
@@ -489,6 +545,7 @@ def main():
                 f"--employer-name={employer_name}",
                 f"--signing-names={json.dumps(signing_names, ensure_ascii=False)}",
                 f"--paper-names={json.dumps(paper_names, ensure_ascii=False)}",
+                f"--offline-names={json.dumps(offline_names, ensure_ascii=False)}",
             ],
             cwd=SOURCE_DIR / "web",
             timeout=BROWSER_TIMEOUT_SECONDS,
