@@ -284,6 +284,10 @@ async function directedGraduateFlow(browser) {
   await notice.waitFor({ timeout: WAIT_MS })
   const text = (await notice.innerText()).trim()
   check(text.includes('不能办理') && text.includes('定向/委培'), 'a 21/41 graduate is told that online signing is closed and what to do', text)
+  const offlineNotice = page.locator('[data-test=offline-eligibility]')
+  await offlineNotice.waitFor({ timeout: WAIT_MS })
+  check((await offlineNotice.innerText()).includes('不能办理'), 'a 21/41 graduate is told that offline signing is closed')
+  check((await page.locator('[data-test=offline-new]').count()) === 0, 'a 21/41 graduate cannot start an offline agreement')
   await screenshot(page, 'graduate-directed')
   await context.close()
 }
@@ -329,6 +333,12 @@ async function graduateStatus(page, expected) {
 async function staffApproves(browser, username, stageName, expectedStatus) {
   const { context, page } = await newPage(browser)
   await login(page, 'staff', username, password)
+  await page.waitForURL(`${baseUrl}/`, { timeout: WAIT_MS })
+  for (const portal of ['/graduate', '/employer']) {
+    await page.goto(`${baseUrl}${portal}`)
+    await page.locator('[data-test=module-MODULE_EMPLOYMENT]').waitFor({ timeout: WAIT_MS })
+    check(page.url() === `${baseUrl}/`, `a ${stageName} user opening ${portal} is sent to the console`, page.url())
+  }
   await enterEmploymentModule(page)
   await openMenu(page, '在线签约管理')
   await page.waitForURL(/\/employment\/online-signings$/, { timeout: WAIT_MS })
