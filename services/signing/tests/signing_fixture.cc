@@ -299,8 +299,13 @@ std::unique_ptr<SigningStack> SigningStack::Start(const std::string& name, std::
   stack->paper_registrations_ =
       std::make_unique<PaperRegistrations>(*stack->pool_, *stack->directory_, *stack->files_, stack->clock_);
   stack->paper_service_ = std::make_unique<PaperRegistrationGrpcService>(*stack->paper_registrations_, *stack->runtime_);
+  stack->offline_signing_ = std::make_unique<OfflineSigning>(*stack->pool_, *stack->directory_, *stack->files_,
+                                                             *stack->agreements_, stack->clock_);
+  stack->offline_service_ = std::make_unique<OfflineSigningGrpcService>(*stack->offline_signing_, *stack->runtime_);
+  stack->documents_->RegisterFlow(AgreementFlow::kOfflineSigning, OfflineAgreementParties);
   int grpc_port = 0;
-  stack->server_ = StartSigningServer({stack->service_.get(), stack->paper_service_.get()}, &grpc_port);
+  stack->server_ = StartSigningServer(
+      {stack->service_.get(), stack->offline_service_.get(), stack->paper_service_.get()}, &grpc_port);
   EXPECT_GT(ems_port, 0);
   EXPECT_GT(accounts_port, 0);
   EXPECT_GT(sync_port, 0);
@@ -314,6 +319,7 @@ std::unique_ptr<SigningStack> SigningStack::Start(const std::string& name, std::
       std::vector<std::string>{
           "--http_port=0", "--port_file=" + port_file,
           absl::StrCat("--backends=quxiang.signing.v1.SigningService=127.0.0.1:", grpc_port,
+                       ",quxiang.signing.v1.OfflineSigningService=127.0.0.1:", grpc_port,
                        ",quxiang.signing.v1.PaperRegistrationService=127.0.0.1:", grpc_port),
           "--web_root=" + quxiang::testing::SourceDir() + "/web/placeholder"},
       std::map<std::string, std::string>{}, folder + "/gateway.log");

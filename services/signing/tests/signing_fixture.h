@@ -35,6 +35,8 @@
 #include "services/signing/agreements.h"
 #include "services/signing/grpc_clients.h"
 #include "services/signing/grpc_service.h"
+#include "services/signing/offline_grpc_service.h"
+#include "services/signing/offline_signing.h"
 #include "services/signing/paper_registration.h"
 #include "services/signing/paper_registration_grpc.h"
 #include "services/signing/settings.h"
@@ -219,6 +221,8 @@ class SigningStack {
   std::unique_ptr<AgreementDocuments> documents_;
   std::unique_ptr<server::Runtime> runtime_;
   std::unique_ptr<SigningGrpcService> service_;
+  std::unique_ptr<OfflineSigning> offline_signing_;
+  std::unique_ptr<OfflineSigningGrpcService> offline_service_;
   std::unique_ptr<PaperRegistrations> paper_registrations_;
   std::unique_ptr<PaperRegistrationGrpcService> paper_service_;
   std::unique_ptr<grpc::Server> server_;
