@@ -5,6 +5,8 @@ import { isSchoolUser, loadSession, session } from './session.js'
 
 const routes = [
   { path: '/login', name: 'login', component: () => import('./views/LoginView.vue'), meta: { public: true } },
+  // The public verification of printed agreements. Their QR codes link here.
+  { path: '/verify', name: 'verify', component: () => import('./views/VerifyView.vue'), meta: { public: true } },
   { path: '/', name: 'modules', component: () => import('./views/ModuleSelectView.vue') },
   {
     path: '/employment',
