@@ -495,17 +495,24 @@ async function paperStatus(page, expected) {
   return row
 }
 
-// Reviews the paper registration of the graduate with student number `studentNumber` over HTTP.
-async function reviewPaper(staff, stageName, studentNumber) {
-  const listed = await staff.get(`/schools/${schoolId}/paperRegistrations`, { query: studentNumber })
-  const registration = (listed.registrations || []).find((item) => item.studentNumber === studentNumber)
-  check(Boolean(registration), `the ${stageName} user finds the paper registration`)
-  const response = await staff.post(`/schools/${schoolId}/paperRegistrations/${registration.id}:review`, {
-    requestId: `signing-e2e-paper-${registration.id}-${registration.etag}`,
-    etag: registration.etag,
-    decision: 'PAPER_REVIEW_DECISION_APPROVE',
-  })
-  check(response.ok(), `the ${stageName} user approves the paper registration`, await response.text())
+// A staff user approves the paper registration of the paper graduate in 补登管理, whose default
+// filter lists the registrations waiting for review.
+async function staffApprovesPaper(browser, username, stageName) {
+  const { context, page } = await newPage(browser)
+  await login(page, 'staff', username, password)
+  await enterEmploymentModule(page)
+  await openMenu(page, '补登管理')
+  await page.waitForURL(/\/employment\/paper-registrations$/, { timeout: WAIT_MS })
+  const row = page.locator('[data-test=paper-table] tbody tr', { hasText: args['second-name'] })
+  await row.waitFor({ timeout: WAIT_MS })
+  await row.locator('[data-test=review]').click()
+  const dialog = page.locator('[data-test=paper-dialog]')
+  await dialog.locator('[data-test=paper-status]').waitFor({ timeout: WAIT_MS })
+  await screenshot(page, `staff-paper-review-${stageName}`)
+  await dialog.locator('[data-test=paper-approve]').click()
+  await page.locator('.el-message--success', { hasText: '已审核通过' }).waitFor({ timeout: WAIT_MS })
+  check(true, `the ${stageName} user approves the paper registration in 补登管理`)
+  await context.close()
 }
 
 // A graduate whose invitation was withdrawn registers a signed paper agreement: saves the data,
@@ -550,16 +557,11 @@ async function paperFlow(browser) {
   await paperStatus(page, '等待学院审核')
   await screenshot(page, 'graduate-paper-submitted')
 
-  const studentNumber = args['paper-graduate-username'].split('-').slice(1).join('-')
-  const department = await staffSession(browser, args['paper-department-username'])
-  const school = await staffSession(browser, 'school_admin')
-  await reviewPaper(department, 'department', studentNumber)
+  await staffApprovesPaper(browser, args['paper-department-username'], 'department')
   await paperStatus(page, '等待学校审核')
-  await reviewPaper(school, 'school', studentNumber)
+  await staffApprovesPaper(browser, 'school_admin', 'school')
   await paperStatus(page, '登记完成')
   await screenshot(page, 'graduate-paper-registered')
-  await department.context.close()
-  await school.context.close()
   await context.close()
 }
 
