@@ -59,6 +59,9 @@ class Table:
         if number is None:
             self.missing += 1
             return MISSING
+        # Counter differences net of the reads' own cost can come out a hair below zero.
+        if -0.05 < number <= 0:
+            number = 0.0
         return fmt.format(number)
 
     def add(self, label, name, concurrency, baseline_text, ratio, target_text, met, per_request=True):
