@@ -529,6 +529,18 @@ async function openDialog(page, title) {
   return dialog
 }
 
+// Waits until a review dialog has its EMS comparison, which arrives last and moves the buttons
+// down, so that a click lands on the button that was aimed at.
+async function reviewDialogSettled(dialog) {
+  await dialog.locator('[data-test=review-comparison] .el-table__body tr, [data-test=review-comparison] .hint').first().waitFor({ timeout: WAIT_MS })
+}
+
+async function closeDialog(dialog) {
+  await reviewDialogSettled(dialog)
+  await dialog.locator('.el-dialog__footer button', { hasText: '关闭' }).click()
+  await dialog.waitFor({ state: 'hidden', timeout: WAIT_MS })
+}
+
 // 账号管理: the rules show before anything is typed, a broken rule is named on blur, a service
 // error shows next to 保存, and a new department account gets its grants.
 async function accountChecks(page) {
@@ -660,6 +672,7 @@ async function onlineSigningChecks(page, context) {
   await dialog.locator('[data-test=review-graduate]').waitFor({ timeout: WAIT_MS })
   const dialogText = await dialog.innerText()
   check(dialogText.includes(approved) && dialogText.includes(employerName), 'the review dialog shows the graduate and the employer')
+  await dialog.locator('[data-test=review-destination]', { hasText: '尚未报送毕业去向' }).waitFor({ timeout: WAIT_MS }).catch(() => {})
   const pendingDestination = await dialog.locator('[data-test=review-destination]').innerText()
   check(pendingDestination.includes('尚未报送毕业去向'), 'a pending record has no destination in the EMS yet', pendingDestination)
   const comparison = dialog.locator('[data-test=review-comparison]')
@@ -689,6 +702,7 @@ async function onlineSigningChecks(page, context) {
   await signingRow(page, stale).locator('[data-test=review]').click()
   dialog = await openDialog(page, '线上签约审核')
   await dialog.locator('[data-test=approve]').waitFor({ timeout: WAIT_MS })
+  await reviewDialogSettled(dialog)
   await approveBehindThePage(page, context, stale)
   await dialog.locator('[data-test=approve]').click()
   await page.locator('.el-message--warning', { hasText: '该记录已被他人处理，请刷新' }).waitFor({ timeout: WAIT_MS })
@@ -696,16 +710,19 @@ async function onlineSigningChecks(page, context) {
   check(staleError.includes('该记录已被他人处理，请刷新'), 'a concurrent approval shows 该记录已被他人处理，请刷新 next to the buttons', staleError)
   await page.waitForFunction(() => document.querySelector('.el-dialog [data-test=review-status]')?.innerText.includes('签约完成'), null, { timeout: WAIT_MS })
   check(await dialog.locator('[data-test=approve]').count() === 0, 'the refreshed dialog shows the record as signed without 审核通过')
+  // The EMS panel reads the destination after the record, so its text arrives a little later.
+  await dialog.locator('[data-test=review-destination]', { hasText: '签就业协议形式就业' }).waitFor({ timeout: WAIT_MS }).catch(() => {})
   const destination = await dialog.locator('[data-test=review-destination]').innerText()
   check(destination.includes('签就业协议形式就业') && destination.includes(employerName), 'the signed record shows its destination in the EMS', destination)
   await guideScreenshot(page, 'online-signing-conflict')
-  await dialog.locator('button', { hasText: '关闭' }).click()
+  await closeDialog(dialog)
   await signingRow(page, stale).waitFor({ state: 'detached', timeout: WAIT_MS })
   check(true, 'the list refreshes the row after the conflict')
 
   // Reject: the reason and the detail are required before the request.
   await signingRow(page, rejected).locator('[data-test=review]').click()
   dialog = await openDialog(page, '线上签约审核')
+  await reviewDialogSettled(dialog)
   await dialog.locator('[data-test=reject]').click()
   await dialog.locator('[data-test=confirm-reject]').click()
   await dialog.locator('.el-form-item__error', { hasText: '请选择不通过原因' }).waitFor({ timeout: WAIT_MS })
@@ -741,6 +758,7 @@ async function onlineSigningChecks(page, context) {
   await waitForTotal(page, 4)
   await signingRow(page, approved).locator('[data-test=void]').click()
   dialog = await openDialog(page, '作废签约信息')
+  await reviewDialogSettled(dialog)
   await dialog.locator('[data-test=confirm-void]').click()
   await dialog.locator('.el-form-item__error', { hasText: '请填写作废原因' }).waitFor({ timeout: WAIT_MS })
   await dialog.locator('textarea').fill('毕业生与用人单位协商一致解除')
@@ -775,6 +793,7 @@ async function onlineSigningChecks(page, context) {
   await signingRow(page, stale).locator('[data-test=view]').click()
   dialog = await openDialog(page, '签约详情')
   await dialog.locator('[data-test=agreement-number]').waitFor({ timeout: WAIT_MS })
+  await reviewDialogSettled(dialog)
   download = page.waitForEvent('download', { timeout: WAIT_MS })
   await dialog.locator('[data-test=download-pdf]').click()
   file = await download
@@ -783,7 +802,7 @@ async function onlineSigningChecks(page, context) {
   await dialog.locator('[data-test=preview-pdf]').click()
   await dialog.locator('[data-test=pdf-preview]').waitFor({ timeout: WAIT_MS })
   check(true, 'the agreement PDF previews in the dialog')
-  await dialog.locator('button', { hasText: '关闭' }).click()
+  await closeDialog(dialog)
 
   await openMenu(page, '首页')
   await page.waitForFunction(() => document.querySelector('[data-test=pending-online] .el-statistic__number')?.innerText.trim() === '1', null, { timeout: WAIT_MS })
@@ -822,6 +841,8 @@ async function paperRegistrationChecks(page) {
 
   await paperRow(page, returned).locator('[data-test=review]').click()
   dialog = await openDialog(page, '已签纸质就业协议登记审核')
+  await dialog.locator('[data-test=scan-image] img').waitFor({ timeout: WAIT_MS })
+  await reviewDialogSettled(dialog)
   await dialog.locator('[data-test=paper-return]').click()
   await dialog.locator('[data-test=paper-confirm]').click()
   await dialog.locator('.el-form-item__error', { hasText: '请填写原因' }).waitFor({ timeout: WAIT_MS })
@@ -875,6 +896,7 @@ async function offlineAgreementChecks(page) {
   const scanWidth = await dialog.locator('[data-test=scan-image] img').evaluate((image) => image.naturalWidth)
   check(scanWidth === 64, 'the signing review shows the stamped scan', String(scanWidth))
   check((await dialog.locator('[data-test=offline-agreement-number]').innerText()).length > 0, 'the signing review shows the agreement number')
+  await reviewDialogSettled(dialog)
   await guideScreenshot(page, 'offline-signing-review')
   await dialog.locator('[data-test=offline-return]').click()
   await dialog.locator('[data-test=offline-confirm]').click()
