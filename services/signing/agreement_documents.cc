@@ -6,6 +6,7 @@
 #include "libs/identity/principal.h"
 #include "libs/status/error.h"
 #include "libs/status/status_macros.h"
+#include "spdlog/spdlog.h"
 
 namespace quxiang::signing {
 namespace {
@@ -100,8 +101,38 @@ absl::Status AgreementDocuments::GetAgreementPdf(const RequestInfo& info, const 
   return absl::OkStatus();
 }
 
+int AgreementDocuments::CountVerification(const std::string& number, absl::Time now) {
+  // Numbers over 64 characters are never valid, so their first 64 count as one key.
+  constexpr size_t kMaxKeyLength = 64;
+  // Windows of numbers nobody checked for a minute are dropped once this many are kept.
+  constexpr size_t kMaxWindows = 10000;
+  const std::string key = number.substr(0, kMaxKeyLength);
+  std::lock_guard<std::mutex> lock(verification_mutex_);
+  if (verification_windows_.size() >= kMaxWindows) {
+    for (auto it = verification_windows_.begin(); it != verification_windows_.end();) {
+      it = now - it->second.started >= absl::Minutes(1) ? verification_windows_.erase(it) : std::next(it);
+    }
+    // NOTE: more active numbers than kMaxWindows reset every count, which bounds the memory but
+    // lets a flood of distinct numbers lift the limit for that minute.
+    if (verification_windows_.size() >= kMaxWindows) verification_windows_.clear();
+  }
+  VerificationWindow& window = verification_windows_[key];
+  if (window.calls == 0 || now - window.started >= absl::Minutes(1)) window = {now, 0};
+  return ++window.calls;
+}
+
 absl::Status AgreementDocuments::VerifyAgreement(const RequestInfo& info, const v1::VerifyAgreementRequest& request,
                                                  v1::AgreementVerification* response) {
+  const int calls = CountVerification(request.agreement_number(), clock_.Now());
+  if (calls > kMaxVerificationsPerMinute) {
+    // One line per number and minute, at the first rejected call.
+    if (calls == kMaxVerificationsPerMinute + 1) {
+      spdlog::warn("agreement verifications of {} rejected for the rest of the minute: over {} calls (peer {})",
+                   request.agreement_number().substr(0, 64), kMaxVerificationsPerMinute, info.peer);
+    }
+    return ResourceExhausted("TOO_MANY_VERIFICATIONS", "该协议编号的验证次数过多，请一分钟后再试。",
+                             {{"limit_per_minute", std::to_string(kMaxVerificationsPerMinute)}});
+  }
   ASSIGN_OR_RETURN(*response, pool_.Read<v1::AgreementVerification>(info.deadline, [&](db::Session& s) {
     return agreements_.Verify(s, request.agreement_number(), request.code());
   }));

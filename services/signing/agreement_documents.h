@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -47,7 +48,8 @@ class AgreementDocuments {
 
   absl::Status GetAgreementPdf(const RequestInfo& info, const v1::GetAgreementPdfRequest& request,
                                common::v1::HttpFile* response);
-  // Needs no principal.
+  // Needs no principal. At most kMaxVerificationsPerMinute calls per agreement number and minute
+  // pass, counted alike for existing and unknown numbers, and the rest get RESOURCE_EXHAUSTED.
   absl::Status VerifyAgreement(const RequestInfo& info, const v1::VerifyAgreementRequest& request,
                                v1::AgreementVerification* response);
 
@@ -56,7 +58,21 @@ class AgreementDocuments {
   Agreements& agreements_;
   const Clock& clock_;
   std::map<AgreementFlow, PartiesLookup> lookups_;
+
+  // The verification calls per agreement number in the current minute.
+  struct VerificationWindow {
+    absl::Time started;
+    int calls = 0;
+  };
+  // Counts a verification of `number` at `now` and returns the calls of its current minute.
+  int CountVerification(const std::string& number, absl::Time now);
+  std::mutex verification_mutex_;
+  std::map<std::string, VerificationWindow> verification_windows_;
 };
+
+// NOTE: each replica counts on its own, so N replicas allow N times the limit; a limit per
+// client address belongs in front of the gateway.
+inline constexpr int kMaxVerificationsPerMinute = 30;
 
 }  // namespace quxiang::signing
 

@@ -545,5 +545,21 @@ TEST_F(AgreementHttpTest, VerifyRejectsMalformedInputAlike) {
   }
 }
 
+TEST_F(AgreementHttpTest, VerificationsPerNumberAreLimited) {
+  const std::string number = "4143010099-2026-000001";
+  for (int i = 1; i <= kMaxVerificationsPerMinute; ++i) {
+    HttpResponse response = Verify(number, "ABCD-EFGH");
+    ASSERT_EQ(response.status, 200) << i << ": " << response.body;
+  }
+  HttpResponse limited = Verify(number, "ABCD-EFGH");
+  EXPECT_EQ(limited.status, 429) << limited.body;
+  EXPECT_EQ(limited.String("reason"), "TOO_MANY_VERIFICATIONS");
+
+  // Another number has its own count, and the limit ends with the minute.
+  EXPECT_EQ(Verify("4143010099-2026-000002", "ABCD-EFGH").status, 200);
+  stack_->clock().Advance(absl::Seconds(61));
+  EXPECT_EQ(Verify(number, "ABCD-EFGH").status, 200);
+}
+
 }  // namespace
 }  // namespace quxiang::signing::testing
