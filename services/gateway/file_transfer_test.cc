@@ -290,6 +290,17 @@ TEST_F(FileTransferTest, OversizedUploadRejectedBeforeBody) {
             std::to_string(kMaxUploadBytes));
 }
 
+TEST_F(FileTransferTest, ExpectContinueUploadGetsInterimResponse) {
+  std::string file = RandomBytes(2'000'000, 9);
+  auto [interim, response] =
+      SendHttpExpectContinue(gateway_->port(), "/v1/folders/e/files:upload", file);
+  EXPECT_EQ(interim, 100) << response.transport_error;
+  ASSERT_EQ(response.status, 200) << response.transport_error << response.body.substr(0, 300);
+  google::protobuf::Struct json = ParseJson(response.body);
+  EXPECT_EQ(JsonField(json, "sizeBytes"), "2000000");
+  EXPECT_EQ(JsonField(json, "sha256"), Sha256Hex(file));
+}
+
 TEST_F(FileTransferTest, EmptyUploadIs400) {
   ClientResponse response = Send("POST", "/v1/folders/a/files:upload", "",
                                  {{"Content-Type", "image/jpeg"}});
