@@ -7,7 +7,8 @@
 //       --second-student-number=NUMBER --second-name=NAME --directed-student-number=NUMBER \
 //       --directed-name=NAME --directed-id-number=ID --department-username=USER \
 //       --credit-code=CODE --bad-credit-code=CODE --employer-username=USER \
-//       --offline-graduate-username=USER --offline-department-username=USER --offline-credit-code=CODE \
+//       --offline-graduate-username=USER --offline-graduate-name=NAME --offline-department-username=USER \
+//       --offline-credit-code=CODE \
 //       --paper-graduate-username=USER --paper-department-username=USER --paper-credit-code=CODE
 //
 // Every page runs at 1366×768, the smallest screen the portals support. Prints one "ok"/"FAILED"
@@ -26,7 +27,7 @@ const REQUIRED = [
   'base-url', 'artifacts', 'password', 'school-id', 'class-year', 'graduate-username', 'graduate-name',
   'second-student-number', 'second-name', 'directed-student-number', 'directed-name', 'directed-id-number',
   'department-username', 'credit-code', 'bad-credit-code', 'employer-username', 'offline-graduate-username',
-  'offline-department-username', 'offline-credit-code', 'paper-graduate-username', 'paper-department-username',
+  'offline-graduate-name', 'offline-department-username', 'offline-credit-code', 'paper-graduate-username', 'paper-department-username',
   'paper-credit-code',
 ]
 const missing = REQUIRED.filter((key) => !args[key])
@@ -41,10 +42,10 @@ const schoolId = args['school-id']
 const classYear = args['class-year']
 const graduateName = args['graduate-name']
 const graduateStudentNumber = args['graduate-username'].split('-').slice(1).join('-')
-const offlineStudentNumber = args['offline-graduate-username'].split('-').slice(1).join('-')
 const EMPLOYER_NAME = '端到端测试科技有限公司'
 const OFFLINE_EMPLOYER_NAME = '京北示范商贸有限公司'
 const POSITION = '软件开发工程师'
+const RETURN_REASON = '工作岗位请按单位录用通知填写全称'
 // A 1×1 white PNG, standing in for the photo of a stamped agreement.
 const STAMPED_SCAN_PNG = Buffer.from(
   'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4//8/AAX+Av4N70a4AAAAAElFTkSuQmCC',
@@ -87,6 +88,20 @@ async function chooseFirstOption(page, name) {
     name,
     { timeout: WAIT_MS },
   )
+}
+
+// Waits until a review dialog shows its EMS comparison, which arrives last and moves the buttons
+// down, so that a click lands on the button it aims at.
+async function reviewDialogSettled(dialog) {
+  await dialog
+    .locator('[data-test=review-comparison] .el-table__body tr, [data-test=review-comparison] .hint')
+    .first()
+    .waitFor({ timeout: WAIT_MS })
+}
+
+async function chooseOption(page, select, optionText) {
+  await select.click()
+  await page.locator('.el-select-dropdown__item:visible', { hasText: optionText }).first().click()
 }
 
 function todayInBeijing() {
@@ -349,6 +364,7 @@ async function staffApproves(browser, username, stageName, expectedStatus) {
   const status = dialog.locator('[data-test=review-status]')
   await status.waitFor({ timeout: WAIT_MS })
   check((await status.innerText()).includes(expectedStatus), `the ${stageName} user opens the signing as ${expectedStatus}`)
+  await reviewDialogSettled(dialog)
   await screenshot(page, `staff-review-${stageName}`)
   await dialog.locator('[data-test=approve]').click()
   await page.locator('.el-message--success', { hasText: /已(审核|鉴证)通过/ }).waitFor({ timeout: WAIT_MS })
@@ -369,40 +385,39 @@ async function graduateDownloadsOnlinePdf(page) {
   writeFileSync(path.join(artifacts, 'online-agreement.pdf'), bytes)
 }
 
-// A staff user signed in through the login page, whose browser session sends API requests.
-async function staffSession(browser, username) {
+// A staff user reviews the offline graduate's agreement in 在线签约管理 with 签约发起方 学生:
+// `phase` 'agreement' (就业协议审核, listed by default) or 'signing' (签约审核 of the stamped scan),
+// `decision` 'approve' or 'return' with `detail`.
+async function staffReviewsOffline(browser, username, stageName, phase, decision, detail = '') {
   const { context, page } = await newPage(browser)
   await login(page, 'staff', username, password)
-  await page.waitForURL(`${baseUrl}/`, { timeout: WAIT_MS })
-  const csrf = (await context.cookies()).find((cookie) => cookie.name === 'qx_csrf')?.value || ''
-  return {
-    context,
-    async get(apiPath, params) {
-      const response = await context.request.get(`${baseUrl}/v1${apiPath}`, { params })
-      check(response.ok(), `${username} reads ${apiPath}`, await response.text())
-      return response.json()
-    },
-    async post(apiPath, data) {
-      return context.request.post(`${baseUrl}/v1${apiPath}`, { headers: { 'X-CSRF-Token': csrf }, data })
-    },
+  await enterEmploymentModule(page)
+  await openMenu(page, '在线签约管理')
+  await page.waitForURL(/\/employment\/online-signings$/, { timeout: WAIT_MS })
+  await chooseOption(page, page.locator('.filters .el-select').first(), '学生')
+  if (phase === 'signing') {
+    await chooseOption(page, page.locator('.filters .el-select').nth(1), '签约审核中')
+    await page.locator('[data-test=search]').click()
   }
-}
-
-// Reviews the offline agreement of the offline graduate over HTTP with a staff session and
-// returns the updated agreement.
-async function reviewOffline(staff, stageName, decision, detail = '') {
-  const listed = await staff.get(`/schools/${schoolId}/offlineAgreements`, {
-    query: offlineStudentNumber,
-    status: 'OFFLINE_STATUS_FILTER_ALL',
-  })
-  const agreement = (listed.agreements || []).find((item) => item.studentNumber === offlineStudentNumber)
-  check(Boolean(agreement), `the ${stageName} user finds the offline agreement`)
-  const body = { requestId: `signing-e2e-offline-${agreement.id}-${agreement.etag}`, etag: agreement.etag, decision }
-  if (detail) body.detail = detail
-  const response = await staff.post(`/schools/${schoolId}/offlineAgreements/${agreement.id}:review`, body)
-  const text = await response.text()
-  check(response.ok(), `the ${stageName} user sends ${decision} for the offline agreement`, text)
-  return JSON.parse(text)
+  const row = page.locator('[data-test=signing-table] .el-table__body tr', { hasText: args['offline-graduate-name'] })
+  await row.waitFor({ timeout: WAIT_MS })
+  await row.locator('[data-test=review]').click()
+  const title = phase === 'signing' ? '线下签约签约审核' : '线下签约就业协议审核'
+  const dialog = page.locator('.el-dialog:visible', { hasText: title })
+  await dialog.locator('[data-test=offline-status]').waitFor({ timeout: WAIT_MS })
+  await reviewDialogSettled(dialog)
+  await screenshot(page, `staff-offline-${phase}-${decision}-${stageName}`)
+  if (decision === 'return') {
+    await dialog.locator('[data-test=offline-return]').click()
+    await dialog.locator('textarea').fill(detail)
+    await dialog.locator('[data-test=offline-confirm]').click()
+    await page.locator('.el-message--success', { hasText: '已退回修改' }).waitFor({ timeout: WAIT_MS })
+  } else {
+    await dialog.locator('[data-test=offline-approve]').click()
+    await page.locator('.el-message--success').first().waitFor({ timeout: WAIT_MS })
+  }
+  check(true, `the ${stageName} user sends ${decision} at the ${phase} review in 在线签约管理`)
+  await context.close()
 }
 
 async function offlineStatus(page, expected) {
@@ -448,18 +463,17 @@ async function offlineFlow(browser) {
   await offlineStatus(page, '就业协议审核中，等待学院审核')
   await screenshot(page, 'graduate-offline-submitted')
 
-  const department = await staffSession(browser, args['offline-department-username'])
-  const school = await staffSession(browser, 'school_admin')
-  await reviewOffline(department, 'department', 'OFFLINE_REVIEW_DECISION_RETURN', '工作岗位请按单位录用通知填写全称')
+  const department = args['offline-department-username']
+  await staffReviewsOffline(browser, department, 'department', 'agreement', 'return', RETURN_REASON)
   let row = await offlineStatus(page, '就业协议退回修改')
-  check((await row.innerText()).includes('工作岗位请按单位录用通知填写全称'), 'the graduate sees why the agreement was returned')
+  check((await row.innerText()).includes(RETURN_REASON), 'the graduate sees why the agreement was returned')
   await screenshot(page, 'graduate-offline-returned')
 
   await row.locator('[data-test=offline-edit]').click()
   await fillOfflineForm(page, '行政助理（综合管理岗）')
   await offlineStatus(page, '就业协议审核中，等待学院审核')
-  await reviewOffline(department, 'department', 'OFFLINE_REVIEW_DECISION_APPROVE')
-  await reviewOffline(school, 'school', 'OFFLINE_REVIEW_DECISION_APPROVE')
+  await staffReviewsOffline(browser, department, 'department', 'agreement', 'approve')
+  await staffReviewsOffline(browser, 'school_admin', 'school', 'agreement', 'approve')
   row = await offlineStatus(page, '等待上传盖章协议')
 
   const { name, bytes } = await downloadBytes(page, row.locator('[data-test=offline-pdf]'))
@@ -469,8 +483,8 @@ async function offlineFlow(browser) {
   const [chooser] = await Promise.all([page.waitForEvent('filechooser', { timeout: WAIT_MS }), row.locator('[data-test=offline-upload]').click()])
   await chooser.setFiles({ name: '盖章协议.png', mimeType: 'image/png', buffer: STAMPED_SCAN_PNG })
   await offlineStatus(page, '签约审核中，等待学院')
-  await reviewOffline(department, 'department', 'OFFLINE_REVIEW_DECISION_APPROVE')
-  await reviewOffline(school, 'school', 'OFFLINE_REVIEW_DECISION_APPROVE')
+  await staffReviewsOffline(browser, department, 'department', 'signing', 'approve')
+  await staffReviewsOffline(browser, 'school_admin', 'school', 'signing', 'approve')
   row = await offlineStatus(page, '签约完成')
 
   await row.locator('[data-test=offline-history]').click()
@@ -478,11 +492,9 @@ async function offlineFlow(browser) {
   await history.locator('.el-timeline-item').first().waitFor({ timeout: WAIT_MS })
   const entries = await history.locator('.el-timeline-item').count()
   check(entries >= 6, 'the history lists the return, the approvals and the upload', String(entries))
-  check((await history.innerText()).includes('工作岗位请按单位录用通知填写全称'), 'the history keeps the reason of the return')
+  check((await history.innerText()).includes(RETURN_REASON), 'the history keeps the reason of the return')
   await screenshot(page, 'graduate-offline-signed')
   await noHorizontalScroll(page, 'the graduate portal with an offline agreement')
-  await department.context.close()
-  await school.context.close()
   await context.close()
 }
 
@@ -508,6 +520,7 @@ async function staffApprovesPaper(browser, username, stageName) {
   await row.locator('[data-test=review]').click()
   const dialog = page.locator('[data-test=paper-dialog]')
   await dialog.locator('[data-test=paper-status]').waitFor({ timeout: WAIT_MS })
+  await reviewDialogSettled(dialog)
   await screenshot(page, `staff-paper-review-${stageName}`)
   await dialog.locator('[data-test=paper-approve]').click()
   await page.locator('.el-message--success', { hasText: '已审核通过' }).waitFor({ timeout: WAIT_MS })

@@ -174,6 +174,7 @@ def main():
                 f"--bad-credit-code={bad_credit_code}",
                 f"--employer-username={EMPLOYER_USERNAME}",
                 f"--offline-graduate-username={offline['username']}",
+                f"--offline-graduate-name={offline['name']}",
                 f"--offline-department-username={accounts[offline['department']]}",
                 f"--offline-credit-code={offline_credit_code}",
                 f"--paper-graduate-username={second['username']}",
