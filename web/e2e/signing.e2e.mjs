@@ -1,6 +1,8 @@
-// Drives one online signing from start to end in Debian's Chromium (headless, through
-// playwright-core), against a running stack with the demo school, a roster of the current class
-// and a read-write department account for every department of it.
+// Drives an online signing, an offline e-agreement and a paper agreement registration (补登)
+// from start to end in Debian's Chromium (headless, through playwright-core): graduates and the
+// employer in their portals, department and school users in the console. Needs a running stack
+// with the demo school, a roster of the current class and a read-write department account for
+// every department of it.
 //
 //   node web/e2e/signing.e2e.mjs --base-url=http://127.0.0.1:PORT --artifacts=DIR --password=PASSWORD \
 //       --school-id=ID --class-year=YEAR --graduate-username=USER --graduate-name=NAME \

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""End-to-end test of online signing in a real browser: staff console, employer and graduate portals.
+"""End-to-end test of the signing flows in a real browser: staff console, employer and graduate portals.
 
 Starts the stack of console_e2e_test.py (ems-simulator, accounts, warning, sync, signing and the
 gateway serving web/dist) from QUXIANG_BUILD_DIR on free loopback ports with fresh databases on
