@@ -417,6 +417,14 @@ TEST_F(OfflineSigningHttpTest, TwoLevelTwoPartyReachesEmsAndVoids) {
   EXPECT_EQ(stack_->EmsDestinationCode(school.code, graduate.id_number), "70");
   EXPECT_EQ(LedgerState(graduate), kLedgerNone);
   EXPECT_EQ(AuditCount(school.id, "offline_agreement.signing_void"), 1);
+  auto agreement_voided = stack_->pool().Read<bool>(absl::Now() + absl::Seconds(10), [&](db::Session& s) -> absl::StatusOr<bool> {
+    auto row = s.QueryOne("SELECT voided_at IS NOT NULL FROM agreements WHERE flow = 'OFFLINE' AND record_id = ?",
+                          {std::stoll(voided.String("id"))});
+    if (!row.ok()) return row.status();
+    return *row && (*row)->Int64(0) == 1;
+  });
+  ASSERT_TRUE(agreement_voided.ok()) << agreement_voided.status();
+  EXPECT_TRUE(*agreement_voided) << "the agreement of a voided signing must verify as 已作废";
 
   // The voided record no longer blocks a new application.
   HttpResponse again = Create(graduate);

@@ -12,6 +12,7 @@
 #include "libs/status/error.h"
 #include "libs/status/grpc_status.h"
 #include "libs/testing/keys.h"
+#include "quxiang/signing/v1/offline_signing.grpc.pb.h"
 #include "quxiang/signing/v1/signing.grpc.pb.h"
 #include "services/signing/tests/signing_fixture.h"
 
@@ -196,6 +197,34 @@ TEST_F(SigningProcessTest, ExitsWithoutRequiredFlags) {
     ASSERT_TRUE(exit_status.has_value()) << process.Log();
     EXPECT_NE(*exit_status, 0) << process.Log();
   }
+}
+
+
+TEST_F(SigningProcessTest, AcceptsScanUploadsAboveFourMebibytes) {
+  StartProcess();
+  auto stub = v1::OfflineSigningService::NewStub(channel_);
+  common::v1::IdentityClaims graduate;
+  graduate.set_kind(common::v1::PRINCIPAL_KIND_GRADUATE);
+  graduate.set_user_id("g7");
+  graduate.set_username("g7");
+  graduate.set_school_id("42");
+  graduate.set_graduate_id("7");
+  // 5 MiB that is no image: above gRPC's default 4 MiB, so only a raised limit lets the service
+  // see it and reject it by content.
+  v1::UploadStampedAgreementRequest upload;
+  upload.set_request_id("process-upload");
+  upload.set_school_id("42");
+  upload.set_agreement_id("1");
+  upload.set_etag("1");
+  upload.mutable_scan()->set_content_type("image/png");
+  upload.mutable_scan()->set_data(std::string(5 << 20, 'x'));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+  context.AddMetadata("authorization", "Bearer " + Sign(*signer_, graduate));
+  v1::OfflineAgreement agreement;
+  grpc::Status status = stub->UploadStampedAgreement(&context, upload, &agreement);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
+  EXPECT_EQ(ErrorReason(FromGrpcStatus(status)), "UNSUPPORTED_FILE_TYPE") << status.error_message();
 }
 
 }  // namespace
