@@ -741,8 +741,9 @@ absl::Status PaperRegistrations::SubmitPaperRegistration(const RequestInfo& info
   if (!status.ok() && claim) {
     // The claim may have been applied but the local transaction did not commit. Unless the
     // registration is in review after all (a repeat of the same submission won), the claim is
-    // released. NOTE: sync's stale-claim job cannot check paper registrations yet, so a claim
-    // left by a process that dies here stays until this release is made by hand.
+    // released. If this process dies before the release, sync's stale-claim job releases the
+    // claim later, because CheckPaperClaims reports a record that is not in review as not in
+    // flight.
     auto current = pool_.Read<std::optional<PaperRecord>>(info.deadline,
                                                           [&](db::Session& s) { return FindRecord(s, id, false); });
     if (current.ok() && *current && !StateIs(**current, review::State::kPending)) {
@@ -1143,6 +1144,50 @@ absl::Status PaperRegistrations::GetPaperRegistrationPendingCounts(
   response->set_queue_stage(StageToProto(stage_name));
   response->set_queue_count(row ? static_cast<int32_t>(row->Int64(1)) : 0);
   response->set_all_pending_count(row ? static_cast<int32_t>(row->Int64(0)) : 0);
+  return absl::OkStatus();
+}
+
+absl::Status PaperRegistrations::CheckPaperClaims(const RequestInfo& info, const v1::CheckClaimsRequest& request,
+                                                  v1::CheckClaimsResponse* response) {
+  if (info.principal == nullptr) return NotLoggedIn();
+  const Principal& caller = *info.principal;
+  if (caller.kind() != common::v1::PRINCIPAL_KIND_SERVICE || caller.claims().service_name() != "sync") {
+    return PermissionDenied("SYNC_SERVICE_ONLY", "只有 sync 服务可以核对去向台账的占用。",
+                            {{"principal_kind", common::v1::PrincipalKind_Name(caller.kind())}});
+  }
+  constexpr int kMaxClaimChecks = 500;
+  if (request.record_ids_size() > kMaxClaimChecks) {
+    return InvalidArgument("TOO_MANY_RECORDS", "一次最多核对 500 条记录，请分批提交。",
+                           {{"count", std::to_string(request.record_ids_size())}});
+  }
+
+  // An id that is not a positive number names no record, so its claim is not in flight.
+  std::string placeholders;
+  std::vector<db::Param> params;
+  for (const std::string& record_id : request.record_ids()) {
+    int64_t id = 0;
+    if (!ParseId(record_id, &id)) continue;
+    absl::StrAppend(&placeholders, placeholders.empty() ? "?" : ", ?");
+    params.push_back(id);
+  }
+  std::set<int64_t> in_flight;
+  if (!params.empty()) {
+    for (review::State state : {review::State::kPending, review::State::kReturned, review::State::kApproved}) {
+      params.push_back(std::string(review::StateName(state)));
+    }
+    ASSIGN_OR_RETURN(auto rows, pool_.Read<std::vector<db::Row>>(info.deadline, [&](db::Session& s) {
+      return s.Query(absl::StrCat("SELECT id FROM paper_registrations WHERE id IN (", placeholders,
+                                  ") AND review_state IN (?, ?, ?)"),
+                     params);
+    }));
+    for (const db::Row& row : rows) in_flight.insert(row.Int64(0));
+  }
+  for (const std::string& record_id : request.record_ids()) {
+    int64_t id = 0;
+    v1::ClaimCheck* check = response->add_checks();
+    check->set_record_id(record_id);
+    check->set_in_flight(ParseId(record_id, &id) && in_flight.count(id) > 0);
+  }
   return absl::OkStatus();
 }
 

@@ -73,6 +73,10 @@ class PaperRegistrations {
   absl::Status GetPaperRegistrationPendingCounts(const RequestInfo& info,
                                                  const v1::GetPaperRegistrationPendingCountsRequest& request,
                                                  v1::PaperRegistrationPendingCounts* response);
+  // Reports for sync's stale-claim job which records still need their ledger claim. Only the
+  // SERVICE principal "sync" may call it.
+  absl::Status CheckPaperClaims(const RequestInfo& info, const v1::CheckClaimsRequest& request,
+                                v1::CheckClaimsResponse* response);
 
  private:
   db::Pool& pool_;

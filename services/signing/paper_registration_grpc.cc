@@ -175,4 +175,15 @@ grpc::ServerUnaryReactor* PaperRegistrationGrpcService::GetPaperRegistrationPend
       });
 }
 
+grpc::ServerUnaryReactor* PaperRegistrationGrpcService::CheckPaperClaims(grpc::CallbackServerContext* context,
+                                                                         const v1::CheckClaimsRequest* request,
+                                                                         v1::CheckClaimsResponse* response) {
+  return runtime_.Handle<v1::CheckClaimsRequest, v1::CheckClaimsResponse>(
+      context, request, response, "/quxiang.signing.v1.PaperRegistrationService/CheckPaperClaims",
+      server::Auth::kRequired,
+      [this](server::CallContext& call, const v1::CheckClaimsRequest& r, v1::CheckClaimsResponse* out) {
+        return registrations_.CheckPaperClaims(ToRequestInfo(call), r, out);
+      });
+}
+
 }  // namespace quxiang::signing

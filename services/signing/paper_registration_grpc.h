@@ -55,6 +55,8 @@ class PaperRegistrationGrpcService final : public v1::PaperRegistrationService::
   grpc::ServerUnaryReactor* GetPaperRegistrationPendingCounts(
       grpc::CallbackServerContext* context, const v1::GetPaperRegistrationPendingCountsRequest* request,
       v1::PaperRegistrationPendingCounts* response) override;
+  grpc::ServerUnaryReactor* CheckPaperClaims(grpc::CallbackServerContext* context, const v1::CheckClaimsRequest* request,
+                                             v1::CheckClaimsResponse* response) override;
 
  private:
   PaperRegistrations& registrations_;

@@ -178,38 +178,46 @@ absl::StatusOr<int> GrpcAccountsClient::DisableGraduateAccounts(absl::Time deadl
 }
 
 SigningClaimChecker::SigningClaimChecker(std::shared_ptr<grpc::Channel> channel, GrpcAccountsClient& accounts)
-    : stub_(signing::v1::SigningService::NewStub(std::move(channel))), accounts_(accounts) {}
+    : stub_(signing::v1::SigningService::NewStub(channel)),
+      paper_stub_(signing::v1::PaperRegistrationService::NewStub(channel)),
+      accounts_(accounts) {}
 
 absl::Status SigningClaimChecker::Prefetch(const std::vector<ClaimHolder>& holders, absl::Time deadline) {
   in_flight_.clear();
-  std::vector<std::string> record_ids;
+  std::map<v1::Flow, std::vector<std::string>> record_ids;
   for (const ClaimHolder& holder : holders) {
-    if (holder.flow == v1::FLOW_ONLINE_SIGNING) record_ids.push_back(holder.record_id);
+    if (holder.flow == v1::FLOW_ONLINE_SIGNING || holder.flow == v1::FLOW_PAPER_AGREEMENT) {
+      record_ids[holder.flow].push_back(holder.record_id);
+    }
   }
   constexpr size_t kBatchSize = 500;
-  for (size_t start = 0; start < record_ids.size(); start += kBatchSize) {
-    signing::v1::CheckClaimsRequest request;
-    for (size_t i = start; i < std::min(record_ids.size(), start + kBatchSize); ++i) {
-      request.add_record_ids(record_ids[i]);
+  for (const auto& [flow, ids] : record_ids) {
+    for (size_t start = 0; start < ids.size(); start += kBatchSize) {
+      signing::v1::CheckClaimsRequest request;
+      for (size_t i = start; i < std::min(ids.size(), start + kBatchSize); ++i) request.add_record_ids(ids[i]);
+      signing::v1::CheckClaimsResponse response;
+      absl::Status status = accounts_.CallWithToken(deadline, [&](grpc::ClientContext& context) {
+        return flow == v1::FLOW_PAPER_AGREEMENT ? paper_stub_->CheckPaperClaims(&context, request, &response)
+                                                : stub_->CheckClaims(&context, request, &response);
+      });
+      if (!status.ok()) {
+        in_flight_.clear();
+        return status;
+      }
+      for (const signing::v1::ClaimCheck& check : response.checks()) {
+        in_flight_[{flow, check.record_id()}] = check.in_flight();
+      }
     }
-    signing::v1::CheckClaimsResponse response;
-    absl::Status status = accounts_.CallWithToken(
-        deadline, [&](grpc::ClientContext& context) { return stub_->CheckClaims(&context, request, &response); });
-    if (!status.ok()) {
-      in_flight_.clear();
-      return status;
-    }
-    for (const signing::v1::ClaimCheck& check : response.checks()) in_flight_[check.record_id()] = check.in_flight();
   }
   return absl::OkStatus();
 }
 
 absl::StatusOr<bool> SigningClaimChecker::IsInFlight(v1::Flow flow, const std::string& record_id, absl::Time) {
-  if (flow != v1::FLOW_ONLINE_SIGNING) {
+  if (flow != v1::FLOW_ONLINE_SIGNING && flow != v1::FLOW_PAPER_AGREEMENT) {
     return MakeError(absl::StatusCode::kUnimplemented, "CLAIM_CHECK_UNAVAILABLE", "该业务的占用尚不能核对，占用保留。",
                          {{"flow", v1::Flow_Name(flow)}, {"record_id", record_id}});
   }
-  auto found = in_flight_.find(record_id);
+  auto found = in_flight_.find({flow, record_id});
   if (found == in_flight_.end()) {
     return Unavailable("CLAIM_NOT_CHECKED", "签约服务未返回该记录的状态，占用保留。", {{"record_id", record_id}});
   }

@@ -16,6 +16,7 @@
 #include "libs/identity/service_token_source.h"
 #include "quxiang/accounts/v1/accounts.grpc.pb.h"
 #include "quxiang/ems/v1/ems.grpc.pb.h"
+#include "quxiang/signing/v1/paper_registration.grpc.pb.h"
 #include "quxiang/signing/v1/signing.grpc.pb.h"
 #include "services/sync/accounts_client.h"
 #include "services/sync/ems_client.h"
@@ -74,9 +75,11 @@ class GrpcAccountsClient final : public AccountsClient {
   identity::ServiceTokenSource tokens_;
 };
 
-// The ClaimChecker of online signing: Prefetch calls the signing service (CheckClaims, up to 500
-// record ids per call) as the SERVICE principal "sync", with the token from `accounts`. Claims
-// of other flows get an UNIMPLEMENTED error, so they stay.
+// The ClaimChecker of the flows that the signing process serves. Prefetch calls
+// SigningService.CheckClaims for online signings and PaperRegistrationService.CheckPaperClaims
+// for paper registrations, up to 500 record ids per call, as the SERVICE principal "sync" with
+// the token from `accounts`. Claims of other flows get an UNIMPLEMENTED
+// error, so they stay.
 class SigningClaimChecker final : public ClaimChecker {
  public:
   SigningClaimChecker(std::shared_ptr<grpc::Channel> channel, GrpcAccountsClient& accounts);
@@ -86,9 +89,11 @@ class SigningClaimChecker final : public ClaimChecker {
 
  private:
   std::unique_ptr<signing::v1::SigningService::Stub> stub_;
+  std::unique_ptr<signing::v1::PaperRegistrationService::Stub> paper_stub_;
   GrpcAccountsClient& accounts_;
-  // The results of the last Prefetch, by record id: true while the record keeps its claim.
-  std::map<std::string, bool> in_flight_;
+  // The results of the last Prefetch, by flow and record id: true while the record keeps its
+  // claim.
+  std::map<std::pair<v1::Flow, std::string>, bool> in_flight_;
 };
 
 // The ClaimChecker for sync's --signing_port_file: it reads the port of signing on 127.0.0.1

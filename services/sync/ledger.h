@@ -39,8 +39,9 @@ struct ClaimHolder {
 };
 
 // Queries the flow service behind a claim whether its record is still in flight.
-// SigningClaimChecker (grpc_clients.h) implements it for online signing. NOTE: the termination
-// and destination services do not exist yet, so claims of those flows are never released.
+// SigningClaimChecker (grpc_clients.h) implements it for online signing and paper registration.
+// NOTE: the termination and destination services do not exist yet, so claims of those flows are
+// never released.
 class ClaimChecker {
  public:
   virtual ~ClaimChecker() = default;

@@ -12,7 +12,10 @@
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "libs/filestore/test_files.h"
+#include "quxiang/signing/v1/paper_registration.grpc.pb.h"
 #include "services/signing/tests/signing_fixture.h"
+#include "services/sync/grpc_clients.h"
+#include "services/sync/ledger.h"
 
 namespace quxiang::signing::testing {
 namespace {
@@ -677,6 +680,86 @@ TEST_F(PaperRegistrationHttpTest, BatchReviewReportsEachRecord) {
   EXPECT_EQ(AuditCount(school.id, "paper_registration.batch_approve"), 1);
   stack_->DeliverToEms();
   EXPECT_EQ(stack_->EmsDestination(school.code, GraduateOf(school, 1).id_number).destination_code(), "10");
+}
+
+// The flow and record that hold `graduate_id` in sync's ledger, or (-1, "") without a ledger row.
+std::pair<int64_t, std::string> LedgerHolder(db::Pool& sync_pool, const std::string& graduate_id) {
+  auto holder = sync_pool.Read<std::pair<int64_t, std::string>>(
+      absl::Now() + absl::Seconds(10), [&](db::Session& s) -> absl::StatusOr<std::pair<int64_t, std::string>> {
+        auto row = s.QueryOne("SELECT holder_flow, holder_record_id FROM ledger WHERE graduate_id = ?",
+                              {std::stoll(graduate_id)});
+        if (!row.ok()) return row.status();
+        if (!*row) return std::make_pair(int64_t{-1}, std::string());
+        return std::make_pair((*row)->Int64(0), (*row)->String(1));
+      });
+  EXPECT_TRUE(holder.ok()) << holder.status();
+  return holder.ok() ? *holder : std::make_pair(int64_t{-1}, std::string());
+}
+
+TEST_F(PaperRegistrationHttpTest, StaleClaimJobReleasesLostClaims) {
+  School school = NewSchool(15, "REVIEW_MODE_SCHOOL_ONLY");
+  Graduate pending_graduate = GraduateOf(school, 1);
+  Graduate draft_graduate = GraduateOf(school, 2);
+  HttpResponse submitted = Submitted(pending_graduate);
+  HttpResponse draft = Create(draft_graduate);
+  ASSERT_EQ(draft.status, 200) << draft.body;
+
+  // A claim that signing made for the draft but whose transaction never committed.
+  LedgerCall lost{LedgerFlow::kPaperAgreement, "lost-paper-" + school.id, std::stoll(school.id),
+                  std::stoll(draft_graduate.id), draft.String("id")};
+  ASSERT_TRUE(stack_->peers().ClaimGraduate(absl::Now() + absl::Seconds(10), lost).ok());
+  ASSERT_EQ(LedgerHolder(stack_->sync_pool(), draft_graduate.id).second, draft.String("id"));
+
+  // The real gRPC client of sync to signing, with the SERVICE token of "sync", on claims old
+  // enough to check.
+  sync::SigningClaimChecker checker(
+      sync::CreateRoundRobinChannel(absl::StrCat("127.0.0.1:", stack_->grpc_port()), /*health_check=*/true),
+      stack_->sync_accounts());
+  OffsetClock later;
+  later.Advance(absl::Hours(2));
+  sync::Ledger aged_ledger(stack_->sync_pool(), later);
+  absl::StatusOr<int> released = aged_ledger.ReleaseStaleClaims(checker, absl::Hours(1), 500);
+  ASSERT_TRUE(released.ok()) << released.status();
+  EXPECT_GE(*released, 1);
+  EXPECT_EQ(LedgerHolder(stack_->sync_pool(), draft_graduate.id).second, "");
+  std::pair<int64_t, std::string> kept = LedgerHolder(stack_->sync_pool(), pending_graduate.id);
+  EXPECT_EQ(kept.first, static_cast<int64_t>(sync::v1::FLOW_PAPER_AGREEMENT));
+  EXPECT_EQ(kept.second, submitted.String("id"));
+
+  // With the claim gone, the draft can be submitted.
+  HttpResponse uploaded = Upload(draft_graduate, draft, filestore::testing::TinyPdf());
+  ASSERT_EQ(uploaded.status, 200) << uploaded.body;
+  HttpResponse resubmitted = GraduateAction(draft_graduate, uploaded, "submit");
+  EXPECT_EQ(resubmitted.status, 200) << resubmitted.body;
+}
+
+TEST_F(PaperRegistrationHttpTest, CheckPaperClaimsOnlyForSync) {
+  auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", stack_->grpc_port()), grpc::InsecureChannelCredentials());
+  auto stub = v1::PaperRegistrationService::NewStub(channel);
+  auto call = [&](const std::string& service_name, const v1::CheckClaimsRequest& request,
+                  v1::CheckClaimsResponse* response) {
+    common::v1::IdentityClaims claims = PrincipalOfKind(common::v1::PRINCIPAL_KIND_SERVICE, "psvc-" + service_name);
+    claims.set_service_name(service_name);
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    context.AddMetadata("authorization", "Bearer " + stack_->Sign(claims));
+    return stub->CheckPaperClaims(&context, request, response);
+  };
+
+  v1::CheckClaimsRequest request;
+  request.add_record_ids("1");
+  request.add_record_ids("not-a-number");
+  v1::CheckClaimsResponse response;
+  EXPECT_EQ(call("signing", request, &response).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  grpc::Status checked = call("sync", request, &response);
+  ASSERT_TRUE(checked.ok()) << checked.error_message();
+  ASSERT_EQ(response.checks_size(), 2);
+  EXPECT_EQ(response.checks(1).record_id(), "not-a-number");
+  EXPECT_FALSE(response.checks(1).in_flight());
+
+  v1::CheckClaimsRequest too_many;
+  for (int i = 1; i <= 501; ++i) too_many.add_record_ids(std::to_string(i));
+  EXPECT_EQ(call("sync", too_many, &response).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
 }
 
 }  // namespace
