@@ -80,6 +80,10 @@ class TimedEmsClient final : public sync::EmsClient {
 
   absl::Status ListRosterChanges(absl::Time deadline, const ems::v1::ListRosterChangesRequest& request,
                                  ems::v1::ListRosterChangesResponse* response) override;
+  absl::Status GetGraduate(absl::Time deadline, const ems::v1::GetGraduateRequest& request,
+                           ems::v1::GetGraduateResponse* response) override {
+    return inner_.GetGraduate(deadline, request, response);
+  }
   absl::Status UpsertDestination(absl::Time deadline, const ems::v1::UpsertDestinationRequest& request,
                                  ems::v1::DestinationAck* ack) override {
     return inner_.UpsertDestination(deadline, request, ack);
