@@ -312,7 +312,14 @@ async function directedGraduateFlow(browser) {
 // The graduate reads the invitation and accepts it. Returns the graduate's page.
 async function graduateAccepts(browser) {
   const { context, page } = await newPage(browser)
-  await login(page, 'graduate', args['graduate-username'], password)
+  await page.goto(`${baseUrl}/graduate`)
+  await page.waitForURL(/\/login\?redirect=/, { timeout: WAIT_MS })
+  const graduateTab = page.locator('[data-test=role-graduate]')
+  await graduateTab.waitFor({ timeout: WAIT_MS })
+  check((await graduateTab.getAttribute('class')).includes('is-active'), 'the login page opened from /graduate preselects 毕业生')
+  await field(page, 'username').fill(args['graduate-username'])
+  await field(page, 'password').fill(password)
+  await page.locator('[data-test=login-submit]').click()
   await page.waitForURL(/\/graduate$/, { timeout: WAIT_MS })
   const row = page.locator('[data-test=graduate-invitations] tbody tr', { hasText: EMPLOYER_NAME })
   await row.waitFor({ timeout: WAIT_MS })
