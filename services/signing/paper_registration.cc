@@ -723,6 +723,18 @@ absl::Status PaperRegistrations::SubmitPaperRegistration(const RequestInfo& info
                               .status());
         } else {
           ASSIGN_OR_RETURN(review::ReviewContext context, ContextFor(s, record));
+          if (StateIs(record, review::State::kReturned)) {
+            // A returned registration keeps its claim, so no ledger call checks the graduate's
+            // eligibility (class still open, roster state) before it goes back to review.
+            ASSIGN_OR_RETURN(EligibilityInfo eligibility,
+                             peers_.CheckEligibility(info.deadline, record.school_id, record.graduate_id,
+                                                     LedgerFlow::kPaperAgreement));
+            if (!eligibility.eligible) {
+              return FailedPrecondition(eligibility.reason.empty() ? "GRADUATE_NOT_ELIGIBLE" : eligibility.reason,
+                                        eligibility.message.empty() ? "您目前不能办理补登。" : eligibility.message,
+                                        {{"registration_id", request.registration_id()}});
+            }
+          }
           review::ActionRequest action;
           action.action = review::Action::kResubmit;
           action.expected_version = expected_version;

@@ -426,6 +426,21 @@ TEST_F(PaperRegistrationHttpTest, ReturnThenRejectReleasesClaim) {
   EXPECT_EQ(ListedIds(own).size(), 2u) << own.body;
 }
 
+TEST_F(PaperRegistrationHttpTest, ReturnedResubmitChecksEligibility) {
+  School school = NewSchool(16, "REVIEW_MODE_SCHOOL_ONLY");
+  Graduate graduate = GraduateOf(school, 3);
+  HttpResponse returned = Review(Staff(school.id), Submitted(graduate), "PAPER_REVIEW_DECISION_RETURN", "", "请核对签约日期");
+  ASSERT_EQ(returned.status, 200) << returned.body;
+
+  // The school deletes the graduate from the EMS roster while the registration is returned.
+  stack_->RemoveFromRoster(school.code, graduate.id_number);
+  HttpResponse resubmitted = GraduateAction(graduate, returned, "submit");
+  EXPECT_EQ(resubmitted.status, 400) << resubmitted.body;
+  EXPECT_EQ(resubmitted.String("reason"), "GRADUATE_INVALIDATED") << resubmitted.body;
+  HttpResponse own = As(graduate).Get(OwnPath(graduate));
+  EXPECT_NE(own.body.find("PAPER_REGISTRATION_STATE_RETURNED"), std::string::npos) << own.body;
+}
+
 TEST_F(PaperRegistrationHttpTest, WithdrawThenResubmit) {
   School school = NewSchool(4, "REVIEW_MODE_DEPARTMENT_THEN_SCHOOL");
   Graduate graduate = GraduateOf(school, 2);

@@ -430,6 +430,17 @@ void SigningStack::LoadRoster(const std::string& school_code, int class_year,
   ASSERT_TRUE(counts.ok()) << counts.status();
 }
 
+void SigningStack::RemoveFromRoster(const std::string& school_code, const std::string& id_number) {
+  ems::v1::RemoveGraduateRequest request;
+  request.set_school_code(school_code);
+  request.set_id_number(id_number);
+  ems::v1::RosterChange change;
+  absl::Status removed = simulator_->RemoveGraduate(request, &change);
+  ASSERT_TRUE(removed.ok()) << removed;
+  absl::StatusOr<sync::RosterCounts> counts = feed_->Run();
+  ASSERT_TRUE(counts.ok()) << counts.status();
+}
+
 std::string SigningStack::RegisterEmployer(const std::string& credit_code, const std::string& name) {
   accounts::v1::RegisterEmployerRequest request;
   request.set_request_id(absl::StrCat("employer-", credit_code));

@@ -137,6 +137,9 @@ class SigningStack {
   // Stores `records` as the roster of `school_code` in the EMS simulator and runs sync's roster
   // feed, so that sync's statistics count them.
   void LoadRoster(const std::string& school_code, int class_year, const std::vector<ems::v1::RosterGraduate>& records);
+  // Removes the graduate with `id_number` from the EMS roster of `school_code` and runs sync's
+  // roster feed, so that sync marks the graduate invalidated (失效).
+  void RemoveFromRoster(const std::string& school_code, const std::string& id_number);
 
   // Registers an employer in accounts; returns its id.
   std::string RegisterEmployer(const std::string& credit_code, const std::string& name);
