@@ -385,6 +385,8 @@ async function signingSettingsChecks(page, context) {
   await page.waitForLoadState('networkidle')
   page.off('request', countPut)
   check(puts.length === 1, 'a double click on 提交 sends one request', String(puts.length))
+  const errors = await page.locator('.el-message--error').allInnerTexts()
+  check(errors.length === 0, 'a double click on 提交 shows no error', errors.join(' | '))
 }
 
 async function departmentUserChecks(browser, departmentTotal) {
