@@ -46,6 +46,8 @@ if (!baseUrl || !artifacts || !password || !graduateCount || !employerName || si
 const JUMP_TARGET_MS = 300
 const MAX_JUMP_MS = Number(args['max-jump-ms'] || 3000)
 const WAIT_MS = 30000
+// The department of the read-only department account dept_jisuanji of tools/demo/load_demo.py.
+const E2E_DEPARTMENT_NAME = '计算机学院'
 mkdirSync(artifacts, { recursive: true })
 
 function check(condition, description, detail = '') {
@@ -439,6 +441,14 @@ async function departmentUserChecks(browser, departmentTotal) {
   await page.goto(`${baseUrl}/employment/warnings`)
   await page.waitForURL(/\/employment$/, { timeout: WAIT_MS })
   check(true, 'a department user opening 预警单位管理 by address lands on the home page')
+
+  await openMenu(page, '在线签约管理')
+  await page.waitForURL(/\/employment\/online-signings$/)
+  await page.waitForLoadState('networkidle')
+  const departmentFilter = page.locator('.filters .el-select').nth(2)
+  check((await departmentFilter.innerText()).includes(E2E_DEPARTMENT_NAME), '在线签约管理 fixes the department filter to the user\'s department')
+  check(await departmentFilter.locator('.is-disabled').count() > 0, 'a department user cannot change the department filter')
+  check(await page.locator('[data-test=batch-approve]').count() === 0, 'a read-only department user gets no batch review')
 
   // An ended session: the next API call returns 401 and the console goes to the login page.
   // The home page's own requests finish first, so the 401 comes from the menu click.
