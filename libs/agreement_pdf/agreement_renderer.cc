@@ -343,6 +343,12 @@ AgreementRenderer::AgreementRenderer(std::unique_ptr<Fonts> fonts) : fonts_(std:
 
 AgreementRenderer::~AgreementRenderer() = default;
 
+absl::Status AgreementRenderer::Check(const AgreementDocument& document) const {
+  if (absl::Status status = CheckDocument(document, *fonts_); !status.ok()) return status;
+  return BuildVerificationLink(document.verification_url, document.agreement_number, document.verification_code)
+      .status();
+}
+
 absl::StatusOr<std::string> AgreementRenderer::Render(const AgreementDocument& document) const {
   if (absl::Status status = CheckDocument(document, *fonts_); !status.ok()) return status;
   absl::StatusOr<std::string> link = BuildVerificationLink(

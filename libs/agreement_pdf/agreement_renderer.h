@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/civil_time.h"
 
@@ -126,6 +127,10 @@ class AgreementRenderer {
   // control characters, or an invalid verification code or URL. FAILED_PRECONDITION with reason
   // AGREEMENT_CHARACTER_NOT_IN_FONT when a character is in none of the loaded fonts.
   absl::StatusOr<std::string> Render(const AgreementDocument& document) const;
+
+  // Runs the input checks of Render without drawing, so it returns Render's INVALID_ARGUMENT and
+  // FAILED_PRECONDITION errors for the same document. It does not wait for a Render in progress.
+  absl::Status Check(const AgreementDocument& document) const;
 
   class Fonts;
 

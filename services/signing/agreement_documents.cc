@@ -79,22 +79,34 @@ absl::Status AgreementDocuments::GetAgreementPdf(const RequestInfo& info, const 
   downloader.trace_id = info.trace_id;
   downloader.peer = info.peer;
   const absl::Time now = clock_.Now();
-  std::string number;
+  AgreementVersion version;
   std::string pdf;
   RETURN_IF_ERROR(pool_.Transaction(info.deadline, [&](db::Session& s) -> absl::Status {
-    ASSIGN_OR_RETURN(auto version, agreements_.FindByNumber(s, request.agreement_number(), request.version()));
-    if (!version) return AgreementNotFound();
-    auto lookup = lookups_.find(version->record.flow);
+    ASSIGN_OR_RETURN(auto found, agreements_.FindByNumber(s, request.agreement_number(), request.version()));
+    if (!found) return AgreementNotFound();
+    auto lookup = lookups_.find(found->record.flow);
     if (lookup == lookups_.end()) {
       return Internal("AGREEMENT_FLOW_UNREGISTERED",
-                      absl::StrCat("no parties lookup for the flow of agreement ", version->number));
+                      absl::StrCat("no parties lookup for the flow of agreement ", found->number));
     }
-    ASSIGN_OR_RETURN(std::optional<RecordParties> parties, lookup->second(s, version->record.record_id));
+    ASSIGN_OR_RETURN(std::optional<RecordParties> parties, lookup->second(s, found->record.record_id));
     if (!parties || !MayDownload(caller, *parties)) return AgreementNotFound();
-    number = version->number;
-    ASSIGN_OR_RETURN(pdf, agreements_.ReadPdf(s, *version, downloader, caller.kind(), now));
+    version = *std::move(found);
+    if (version.file_id.empty()) return absl::OkStatus();
+    ASSIGN_OR_RETURN(pdf, agreements_.ReadPdf(s, version, downloader, caller.kind(), now));
     return absl::OkStatus();
   }));
+
+  if (version.file_id.empty()) {
+    // The first download of this version renders and stores its PDF outside the transaction
+    // above, then reads it in a new one, whose snapshot contains the stored file.
+    ASSIGN_OR_RETURN(version.file_id, agreements_.EnsurePdf(pool_, version, info.deadline, now));
+    RETURN_IF_ERROR(pool_.Transaction(info.deadline, [&](db::Session& s) -> absl::Status {
+      ASSIGN_OR_RETURN(pdf, agreements_.ReadPdf(s, version, downloader, caller.kind(), now));
+      return absl::OkStatus();
+    }));
+  }
+  const std::string& number = version.number;
   response->set_content_type("application/pdf");
   response->set_file_name(AgreementFileName(number));
   response->set_data(std::move(pdf));

@@ -27,7 +27,8 @@ constexpr size_t kMaxEnteredCodeLength = 32;
 // Every column that RowToVersion reads, from agreements a joined with agreement_versions v.
 constexpr char kVersionColumns[] =
     "a.id, a.agreement_number, a.school_id, a.class_year, a.flow, a.record_id, a.latest_version, a.voided_at, "
-    "v.version, v.file_id, v.content_sha256, v.verification_code, v.content_json, v.issued_by, v.issued_at";
+    "v.version, v.file_id, v.content_sha256, v.verification_code, v.content_json, v.issued_by, v.issued_at, "
+    "v.verification_url";
 
 const char* FlowName(AgreementFlow flow) {
   switch (flow) {
@@ -143,7 +144,7 @@ absl::StatusOr<AgreementVersion> RowToVersion(const db::Row& row) {
   v.latest_version = row.Int64(6);
   if (!row.IsNull(7)) v.voided_at = row.Time(7);
   v.version = row.Int64(8);
-  v.file_id = row.String(9);
+  if (!row.IsNull(9)) v.file_id = row.String(9);
   v.content_sha256 = row.String(10);
   v.verification_code = row.String(11);
   v1::StoredAgreementContent stored;
@@ -154,6 +155,7 @@ absl::StatusOr<AgreementVersion> RowToVersion(const db::Row& row) {
   v.content = FromStored(stored);
   v.issued_by = row.String(13);
   v.issued_at = row.Time(14);
+  v.verification_url = row.String(15);
   return v;
 }
 
@@ -224,6 +226,23 @@ v1::AgreementVerification NotValid() {
   return out;
 }
 
+// The document that the PDF of version `version` of agreement `number` prints.
+agreement_pdf::AgreementDocument DocumentOf(const std::string& number, int64_t version, const std::string& code,
+                                            const std::string& verification_url, const AgreementContent& content) {
+  agreement_pdf::AgreementDocument document;
+  document.agreement_number = number;
+  document.version = version;
+  document.type = content.type;
+  document.graduate = content.graduate;
+  document.employer = content.employer;
+  document.handler = content.handler;
+  document.terms = content.terms;
+  document.sign_dates = content.sign_dates;
+  document.verification_code = code;
+  document.verification_url = verification_url;
+  return document;
+}
+
 // The agreement number prefix: the 10-digit 院校代码, or S<school id> when the roster gave none.
 std::string NumberPrefix(const AgreementContent& content, int64_t school_id) {
   bool usable = !content.school_code.empty() && content.school_code.size() <= 20;
@@ -288,40 +307,23 @@ absl::StatusOr<IssuedAgreement> Agreements::IssueAgreement(db::Session& tx, cons
   const std::string digest = ContentDigest(stored);
   ASSIGN_OR_RETURN(std::string code, key_.Derive(number, version, digest));
 
-  agreement_pdf::AgreementDocument document;
-  document.agreement_number = number;
-  document.version = version;
-  document.type = content.type;
-  document.graduate = content.graduate;
-  document.employer = content.employer;
-  document.handler = content.handler;
-  document.terms = content.terms;
-  document.sign_dates = content.sign_dates;
-  document.verification_code = code;
-  document.verification_url = options_.verification_url;
-  ASSIGN_OR_RETURN(std::string pdf, renderer_.Render(document));
-
-  filestore::NewFile file;
-  file.school_id = record.school_id;
-  file.record_type = kAgreementRecordType;
-  file.record_id = number;
-  file.file_name = AgreementFileName(number);
-  file.content = std::move(pdf);
-  file.created_by = issued_by.empty() ? "signing" : issued_by;
-  ASSIGN_OR_RETURN(filestore::StoredFile stored_file, files_.Put(tx, file, now));
+  // Only the checks run here: the PDF is rendered at the first download (EnsurePdf).
+  RETURN_IF_ERROR(renderer_.Check(DocumentOf(number, version, code, options_.verification_url, content)));
 
   std::string content_json;
   if (!google::protobuf::util::MessageToJsonString(stored, &content_json).ok()) {
     return Internal("AGREEMENT_CONTENT_UNWRITABLE", absl::StrCat("cannot write the content of agreement ", number));
   }
   RETURN_IF_ERROR(tx.Execute("INSERT INTO agreement_versions (agreement_id, version, file_id, content_sha256, "
-                             "verification_code, content_json, issued_by, issued_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                             {agreement_id, version, stored_file.id, digest, code, content_json, issued_by, now})
+                             "verification_code, content_json, verification_url, issued_by, issued_at) "
+                             "VALUES (?, ?, NULL, ?, ?, ?, ?, ?, ?)",
+                             {agreement_id, version, digest, code, content_json, options_.verification_url, issued_by,
+                              now})
                       .status());
   RETURN_IF_ERROR(tx.Execute("UPDATE agreements SET latest_version = ?, updated_at = ? WHERE id = ?",
                              {version, now, agreement_id})
                       .status());
-  return IssuedAgreement{number, version, code, stored_file.id, now};
+  return IssuedAgreement{number, version, code, now};
 }
 
 absl::Status Agreements::MarkVoided(db::Session& tx, const RecordRef& record, absl::Time now) {
@@ -344,9 +346,55 @@ absl::StatusOr<std::optional<AgreementVersion>> Agreements::FindByNumber(db::Ses
   return QueryVersion(s, "a.agreement_number = ? AND v.version = ?", {number, version});
 }
 
+absl::StatusOr<std::string> Agreements::EnsurePdf(db::Pool& pool, const AgreementVersion& version,
+                                                  absl::Time deadline, absl::Time now) {
+  if (!version.file_id.empty()) return version.file_id;
+
+  // Versions issued before the link was stored have a file, so the fallback only guards rows
+  // written by hand.
+  const std::string& url = version.verification_url.empty() ? options_.verification_url : version.verification_url;
+  ASSIGN_OR_RETURN(std::string pdf, renderer_.Render(DocumentOf(version.number, version.version,
+                                                                version.verification_code, url, version.content)));
+
+  return pool.InTransaction<std::string>(deadline, [&](db::Session& tx) -> absl::StatusOr<std::string> {
+    // The row lock makes a concurrent first download wait here and then find this one's file.
+    ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT file_id FROM agreement_versions WHERE agreement_id = ? AND "
+                                           "version = ? FOR UPDATE",
+                                           {version.agreement_id, version.version}));
+    if (!row) {
+      return Internal("AGREEMENT_VERSION_MISSING",
+                      absl::StrCat("agreement ", version.number, " version ", version.version, " was not found"));
+    }
+    if (!row->IsNull(0)) return row->String(0);
+
+    filestore::NewFile file;
+    file.school_id = version.record.school_id;
+    file.record_type = kAgreementRecordType;
+    file.record_id = version.number;
+    file.file_name = AgreementFileName(version.number);
+    file.content = std::move(pdf);
+    file.created_by = version.issued_by.empty() ? "signing" : version.issued_by;
+    ASSIGN_OR_RETURN(filestore::StoredFile stored, files_.Put(tx, file, now));
+    ASSIGN_OR_RETURN(int64_t updated, tx.Execute("UPDATE agreement_versions SET file_id = ? WHERE agreement_id = ? AND "
+                                                 "version = ? AND file_id IS NULL",
+                                                 {stored.id, version.agreement_id, version.version}));
+    if (updated != 1) {
+      // Rolls back the Put, so no file is left without a version.
+      return Internal("AGREEMENT_PDF_CONFLICT",
+                      absl::StrCat("the file id of agreement ", version.number, " version ", version.version,
+                                   " was set while its row was locked"));
+    }
+    return stored.id;
+  });
+}
+
 absl::StatusOr<std::string> Agreements::ReadPdf(db::Session& s, const AgreementVersion& version,
                                                 const filestore::Downloader& downloader, int principal_kind,
                                                 absl::Time now) {
+  if (version.file_id.empty()) {
+    return Internal("AGREEMENT_PDF_NOT_RENDERED",
+                    absl::StrCat("agreement ", version.number, " version ", version.version, " has no PDF yet"));
+  }
   ASSIGN_OR_RETURN(filestore::FileContent file, files_.Get(s, version.record.school_id, version.file_id, downloader, now));
   AuditRecord entry;
   entry.occurred_at = now;

@@ -4,8 +4,12 @@
 // A flow calls IssueAgreement inside the transaction of its final approval (version 1) and of
 // each modification after it (version 2, 3, ...), and MarkVoided inside the transaction of its
 // void, so that the agreement changes exactly when the record does. A flow record has one
-// agreement number for its whole life. Each version stores its PDF (libs/filestore), the SHA-256
-// of its content, its verification code and the content itself.
+// agreement number for its whole life. Each version stores the content itself, its SHA-256, its
+// verification code and the verification link, which together define the PDF.
+//
+// The PDF is rendered at the first download (EnsurePdf), not in the issuing transaction: a
+// render takes about 150 ms and the renderer runs one at a time, and the issuing transaction
+// holds the row lock of the agreement sequence. The version's file id stays NULL until then.
 //
 // Agreement numbers are <院校代码>-<class year>-<6-digit sequence per school and class>, for
 // example 4111010001-2026-000042. The sequence row is locked until the issuing transaction ends,
@@ -80,10 +84,14 @@ struct AgreementVersion {
   int class_year = 0;
   int64_t version = 0;
   int64_t latest_version = 0;
+  // The PDF in the file store; empty until the first download renders it.
   std::string file_id;
   std::string content_sha256;
   std::string verification_code;
   AgreementContent content;
+  // The verification page printed and linked in the PDF, fixed when the version was issued.
+  // Empty for versions issued before it was stored, which were rendered at issue.
+  std::string verification_url;
   std::string issued_by;
   absl::Time issued_at;
   // Set when the record was voided.
@@ -98,7 +106,6 @@ struct IssuedAgreement {
   int64_t version = 0;
   // The 8-character code printed on this version.
   std::string code;
-  std::string file_id;
   absl::Time issued_at;
 };
 
@@ -114,10 +121,11 @@ class Agreements {
              filestore::FileStore& files, AgreementsOptions options);
 
   // Issues the next version of the record's agreement inside the caller's transaction `tx`:
-  // allocates the number on the first issue, renders the PDF, stores it and its version row, and
-  // marks the previous version superseded. `issued_by` is the user id of the approving or
-  // modifying school user. Errors: the INVALID_ARGUMENT and FAILED_PRECONDITION errors of
-  // AgreementRenderer::Render for content it cannot print, FAILED_PRECONDITION
+  // allocates the number on the first issue, stores the version row with its content and code,
+  // and marks the previous version superseded. It checks that the renderer can print the
+  // content but does not render the PDF (see EnsurePdf). `issued_by` is the user id of the
+  // approving or modifying school user. Errors: the INVALID_ARGUMENT and FAILED_PRECONDITION
+  // errors of AgreementRenderer::Check for content it cannot print, FAILED_PRECONDITION
   // (AGREEMENT_VOIDED) for a voided record, and the database errors of libs/db.
   absl::StatusOr<IssuedAgreement> IssueAgreement(db::Session& tx, const RecordRef& record,
                                                  const AgreementContent& content, const std::string& issued_by,
@@ -134,8 +142,16 @@ class Agreements {
   absl::StatusOr<std::optional<AgreementVersion>> FindByNumber(db::Session& s, const std::string& number,
                                                                int64_t version);
 
-  // Reads the PDF of `version` and records the download (who, when, which) in the file store's
-  // download log and in the service's audit log. The caller has authorized `downloader`.
+  // Returns the file id of the PDF of `version`. When the version has none yet, renders the PDF
+  // from the stored content outside any transaction, then stores it and sets the version's file
+  // id in a short transaction of its own. The transaction locks the version row first, so when
+  // another request stored a PDF meanwhile, it returns that file id and stores nothing.
+  absl::StatusOr<std::string> EnsurePdf(db::Pool& pool, const AgreementVersion& version, absl::Time deadline,
+                                        absl::Time now);
+
+  // Reads the PDF of `version`, whose file_id must be set (see EnsurePdf), and records the
+  // download (who, when, which) in the file store's download log and in the service's audit log.
+  // The caller has authorized `downloader`.
   absl::StatusOr<std::string> ReadPdf(db::Session& s, const AgreementVersion& version,
                                       const filestore::Downloader& downloader, int principal_kind, absl::Time now);
 

@@ -8,6 +8,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -293,6 +294,44 @@ class AgreementHttpTest : public ::testing::Test {
     return count.ok() ? *count : -1;
   }
 
+  // A row of agreement_versions joined with its agreement, by agreement number and version.
+  struct StoredVersion {
+    std::optional<std::string> file_id;
+    std::string code;
+  };
+
+  static StoredVersion StoredVersionOf(const std::string& number, int version) {
+    auto stored = stack_->pool().Read<StoredVersion>(
+        absl::Now() + absl::Seconds(10), [&](db::Session& s) -> absl::StatusOr<StoredVersion> {
+          auto row = s.QueryOne("SELECT v.file_id, v.verification_code FROM agreement_versions v JOIN agreements a ON "
+                                "a.id = v.agreement_id WHERE a.agreement_number = ? AND v.version = ?",
+                                {number, static_cast<int64_t>(version)});
+          if (!row.ok()) return row.status();
+          if (!*row) return absl::NotFoundError(absl::StrCat("no version ", version, " of agreement ", number));
+          StoredVersion out;
+          if (!(*row)->IsNull(0)) out.file_id = (*row)->String(0);
+          out.code = (*row)->String(1);
+          return out;
+        });
+    EXPECT_TRUE(stored.ok()) << stored.status();
+    return stored.ok() ? *stored : StoredVersion{};
+  }
+
+  // The ids of the agreement PDFs that the file store holds for `number`.
+  static std::vector<std::string> StoredPdfIds(const std::string& number) {
+    auto ids = stack_->pool().Read<std::vector<std::string>>(
+        absl::Now() + absl::Seconds(10), [&](db::Session& s) -> absl::StatusOr<std::vector<std::string>> {
+          auto rows = s.Query("SELECT id FROM stored_files WHERE record_type = 'signing.agreement' AND record_id = ?",
+                              {number});
+          if (!rows.ok()) return rows.status();
+          std::vector<std::string> out;
+          for (const db::Row& row : *rows) out.push_back(row.String(0));
+          return out;
+        });
+    EXPECT_TRUE(ids.ok()) << ids.status();
+    return ids.ok() ? *ids : std::vector<std::string>{};
+  }
+
   static std::string GraduateName(int serial, int index) { return absl::StrCat("测试", serial * 1000 + index); }
 
   static SigningStack* stack_;
@@ -559,6 +598,61 @@ TEST_F(AgreementHttpTest, VerificationsPerNumberAreLimited) {
   EXPECT_EQ(Verify("4143010099-2026-000002", "ABCD-EFGH").status, 200);
   stack_->clock().Advance(absl::Seconds(61));
   EXPECT_EQ(Verify(number, "ABCD-EFGH").status, 200);
+}
+
+TEST_F(AgreementHttpTest, FirstDownloadsRenderOnePdf) {
+  School school = NewSchool(8, "REVIEW_MODE_SCHOOL_ONLY");
+  HttpResponse approved = SignedAgreement(school, 8, 1, /*two_level=*/false);
+  const std::string number = approved.String("agreementNumber");
+  ASSERT_FALSE(number.empty()) << approved.body;
+
+  // The approval stores the version without a PDF.
+  const StoredVersion issued = StoredVersionOf(number, 1);
+  EXPECT_FALSE(issued.file_id.has_value()) << *issued.file_id;
+  ASSERT_EQ(issued.code.size(), 8u);
+  EXPECT_TRUE(StoredPdfIds(number).empty());
+
+  // Verification reads the stored code, so it works before any download.
+  HttpResponse valid = Verify(number, issued.code);
+  ASSERT_EQ(valid.status, 200) << valid.body;
+  EXPECT_EQ(valid.Json().fields().at("valid").bool_value(), true) << valid.body;
+  EXPECT_EQ(valid.String("status"), "AGREEMENT_STATUS_VALID");
+
+  // Two first downloads at once, by the graduate and by the school.
+  HttpResponse by_graduate;
+  HttpResponse by_school;
+  {
+    ApiClient graduate = Graduate(school.id, approved.String("graduateId"));
+    ApiClient staff = Staff(school.id);
+    std::thread first([&] { by_graduate = graduate.Get(PdfPath(number)); });
+    std::thread second([&] { by_school = staff.Get(PdfPath(number)); });
+    first.join();
+    second.join();
+  }
+  ASSERT_EQ(by_graduate.status, 200) << by_graduate.body.substr(0, 500);
+  ASSERT_EQ(by_school.status, 200) << by_school.body.substr(0, 500);
+  ASSERT_TRUE(absl::StartsWith(by_graduate.body, "%PDF-"));
+  EXPECT_TRUE(by_graduate.body == by_school.body) << "the two first downloads returned different PDFs";
+
+  const std::vector<std::string> files = StoredPdfIds(number);
+  ASSERT_EQ(files.size(), 1u);
+  const StoredVersion rendered = StoredVersionOf(number, 1);
+  ASSERT_TRUE(rendered.file_id.has_value());
+  EXPECT_EQ(*rendered.file_id, files[0]);
+
+  // The PDF prints the version's number, code and link.
+  const std::string link = QrLink(by_graduate.body);
+  EXPECT_EQ(link, absl::StrCat(kVerificationUrl, "?no=", number, "&code=", issued.code));
+  const std::string text = PdfText(by_graduate.body);
+  EXPECT_TRUE(absl::StrContains(text, number)) << text;
+  EXPECT_TRUE(absl::StrContains(text, absl::StrCat(issued.code.substr(0, 4), "-", issued.code.substr(4)))) << text;
+
+  // Later downloads read the stored file.
+  HttpResponse again = Employer(*employer_a_).Get(PdfPath(number));
+  ASSERT_EQ(again.status, 200) << again.body.substr(0, 500);
+  EXPECT_TRUE(again.body == by_graduate.body) << "a later download returned another PDF";
+  EXPECT_EQ(StoredPdfIds(number).size(), 1u);
+  EXPECT_EQ(AuditCount(school.id, "agreement.download", number), 3);
 }
 
 }  // namespace
