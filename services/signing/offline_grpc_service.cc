@@ -67,6 +67,27 @@ grpc::ServerUnaryReactor* OfflineSigningGrpcService::ListGraduateOfflineAgreemen
       });
 }
 
+grpc::ServerWriteReactor<common::v1::HttpFile>* OfflineSigningGrpcService::ExportOfflineAgreements(
+    grpc::CallbackServerContext* context, const v1::ExportOfflineAgreementsRequest* request) {
+  return runtime_.HandleServerStream<v1::ExportOfflineAgreementsRequest, common::v1::HttpFile>(
+      context, request, "/quxiang.signing.v1.OfflineSigningService/ExportOfflineAgreements", server::Auth::kRequired,
+      [this](server::CallContext& call, const v1::ExportOfflineAgreementsRequest& r,
+             server::StreamWriter<common::v1::HttpFile>& stream) {
+        return offline_signing_.ExportOfflineAgreements(ToRequestInfo(call), r, stream);
+      });
+}
+
+grpc::ServerWriteReactor<common::v1::HttpFile>* OfflineSigningGrpcService::ExportReturnedOfflineAgreements(
+    grpc::CallbackServerContext* context, const v1::ExportOfflineAgreementsRequest* request) {
+  return runtime_.HandleServerStream<v1::ExportOfflineAgreementsRequest, common::v1::HttpFile>(
+      context, request, "/quxiang.signing.v1.OfflineSigningService/ExportReturnedOfflineAgreements",
+      server::Auth::kRequired,
+      [this](server::CallContext& call, const v1::ExportOfflineAgreementsRequest& r,
+             server::StreamWriter<common::v1::HttpFile>& stream) {
+        return offline_signing_.ExportReturnedOfflineAgreements(ToRequestInfo(call), r, stream);
+      });
+}
+
 grpc::ServerUnaryReactor* OfflineSigningGrpcService::ListOfflineAgreements(grpc::CallbackServerContext* context,
                                                             const v1::ListOfflineAgreementsRequest* request,
                                                             v1::ListOfflineAgreementsResponse* response) {

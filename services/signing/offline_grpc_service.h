@@ -23,6 +23,10 @@ class OfflineSigningGrpcService final : public v1::OfflineSigningService::Callba
                                     v1::OfflineAgreement* response) override;
   grpc::ServerUnaryReactor* ListGraduateOfflineAgreements(grpc::CallbackServerContext* context, const v1::ListGraduateOfflineAgreementsRequest* request,
                                     v1::ListOfflineAgreementsResponse* response) override;
+  grpc::ServerWriteReactor<common::v1::HttpFile>* ExportOfflineAgreements(
+      grpc::CallbackServerContext* context, const v1::ExportOfflineAgreementsRequest* request) override;
+  grpc::ServerWriteReactor<common::v1::HttpFile>* ExportReturnedOfflineAgreements(
+      grpc::CallbackServerContext* context, const v1::ExportOfflineAgreementsRequest* request) override;
   grpc::ServerUnaryReactor* ListOfflineAgreements(grpc::CallbackServerContext* context, const v1::ListOfflineAgreementsRequest* request,
                                     v1::ListOfflineAgreementsResponse* response) override;
   grpc::ServerUnaryReactor* GetOfflineAgreement(grpc::CallbackServerContext* context, const v1::GetOfflineAgreementRequest* request,

@@ -17,6 +17,7 @@
 #include "libs/db/idempotency.h"
 #include "libs/status/error.h"
 #include "libs/status/status_macros.h"
+#include "services/signing/list_export.h"
 #include "libs/validation/validation.h"
 #include "spdlog/spdlog.h"
 
@@ -1040,6 +1041,113 @@ absl::Status OfflineSigning::ListOfflineAgreements(const RequestInfo& info,
     return absl::OkStatus();
   }));
   return MarkWarnedEmployers(peers_, info.deadline, scope.school_id, response->mutable_agreements());
+}
+
+namespace {
+
+// The columns of the offline exports, in the order of OfflineExportRecord.
+ListExportSpec OfflineExportSpec(bool returned_only) {
+  using exports::ColumnType;
+  ListExportSpec spec;
+  spec.kind = returned_only ? "signing.offline.returned" : "signing.offline.query";
+  spec.file_title = returned_only ? "线下签约管理-退回修改学生名单" : "线下签约管理";
+  spec.columns = {{"姓名", ColumnType::kText},
+                  {"身份证件号", ColumnType::kIdNumber},
+                  {"学号", ColumnType::kCode},
+                  {"手机号码", ColumnType::kPhone},
+                  {"院系", ColumnType::kText},
+                  {"届别", ColumnType::kInteger},
+                  {"签约单位", ColumnType::kText},
+                  {"统一社会信用代码", ColumnType::kCode},
+                  {"签约状态", ColumnType::kText},
+                  {"退回修改原因", ColumnType::kText},
+                  {"提交时间", ColumnType::kDateTime},
+                  {"更新时间", ColumnType::kDateTime}};
+  spec.id_number_column = 1;
+  spec.phone_column = 3;
+  return spec;
+}
+
+ExportRecord OfflineExportRecord(const OfflineRecord& r, review::AgreementType agreement_type) {
+  using exports::Cell;
+  const bool returned = r.review_state == StateColumn(review::State::kReturned);
+  ExportRecord record;
+  record.id = r.id;
+  record.graduate_id = r.graduate_id;
+  record.cells = {Cell::Text(r.graduate_name),
+                  Cell::Empty(),
+                  Cell::Text(r.student_number),
+                  Cell::Empty(),
+                  Cell::Text(r.department),
+                  Cell::Integer(r.class_year),
+                  Cell::Text(r.employer.name()),
+                  Cell::Text(r.employer.credit_code()),
+                  Cell::Text(ToProto(r, agreement_type).status_text()),
+                  Cell::Text(returned ? r.reason_detail : ""),
+                  Cell::Time(r.created_at),
+                  Cell::Time(r.updated_at)};
+  return record;
+}
+
+}  // namespace
+
+absl::Status OfflineSigning::ExportOfflineAgreements(const RequestInfo& info,
+                                                     const v1::ExportOfflineAgreementsRequest& request,
+                                                     server::StreamWriter<common::v1::HttpFile>& stream) {
+  return Export(info, request, /*returned_only=*/false, stream);
+}
+
+absl::Status OfflineSigning::ExportReturnedOfflineAgreements(const RequestInfo& info,
+                                                             const v1::ExportOfflineAgreementsRequest& request,
+                                                             server::StreamWriter<common::v1::HttpFile>& stream) {
+  return Export(info, request, /*returned_only=*/true, stream);
+}
+
+absl::Status OfflineSigning::Export(const RequestInfo& info, const v1::ExportOfflineAgreementsRequest& request,
+                                    bool returned_only, server::StreamWriter<common::v1::HttpFile>& stream) {
+  ASSIGN_OR_RETURN(StaffScope scope, AuthorizeStaff(info, request.school_id(), common::v1::ACCESS_READ_ONLY));
+  if (request.reveal_personal_data()) RETURN_IF_ERROR(CheckRevealAllowed(*info.principal));
+  v1::ListOfflineAgreementsRequest filters;
+  filters.set_school_id(request.school_id());
+  filters.set_status(returned_only ? v1::OFFLINE_STATUS_FILTER_ALL : request.status());
+  filters.set_department(request.department());
+  filters.set_employer(request.employer());
+  filters.set_query(request.query());
+  ASSIGN_OR_RETURN(ListQuery query, StaffListQuery(scope, filters));
+  if (returned_only) {
+    query.where += " AND review_state = ?";
+    query.params.push_back(StateColumn(review::State::kReturned));
+  }
+
+  ListExportOptions options;
+  options.school_id = scope.school_id;
+  options.format = request.format();
+  options.full_view = request.reveal_personal_data();
+  options.filter_summary = returned_only ? "状态=退回修改" : absl::StrCat("状态=", v1::OfflineStatusFilter_Name(request.status()));
+  const std::string department = scope.department.empty() ? request.department() : scope.department;
+  if (!department.empty()) absl::StrAppend(&options.filter_summary, "; 院系=", department);
+  if (!request.employer().empty()) absl::StrAppend(&options.filter_summary, "; 签约单位=", request.employer());
+  if (!request.query().empty()) absl::StrAppend(&options.filter_summary, "; 学号或姓名=", request.query());
+
+  ExportPageReader read_page = [&](db::Session& s, int64_t before_id,
+                                   int limit) -> absl::StatusOr<std::vector<ExportRecord>> {
+    std::vector<db::Param> params = query.params;
+    params.push_back(before_id);
+    params.push_back(static_cast<int64_t>(limit));
+    ASSIGN_OR_RETURN(auto rows, s.Query(absl::StrCat("SELECT ", kColumns, " FROM offline_agreements WHERE ",
+                                                     query.where, " AND id < ? ORDER BY id DESC LIMIT ?"),
+                                        params));
+    AgreementTypes agreement_types(s);
+    std::vector<ExportRecord> records;
+    records.reserve(rows.size());
+    for (const db::Row& row : rows) {
+      OfflineRecord record = RowToRecord(row);
+      records.push_back(OfflineExportRecord(record, agreement_types.Of(record)));
+    }
+    return records;
+  };
+  ListExport list_export(pool_, peers_, clock_);
+  return list_export.Run(info, OfflineExportSpec(returned_only), options, read_page, stream);
 }
 
 namespace {

@@ -24,6 +24,7 @@
 #include "libs/filestore/file_store.h"
 #include "libs/review/flow.h"
 #include "libs/review/store.h"
+#include "libs/server/server.h"
 #include "quxiang/common/v1/files.pb.h"
 #include "quxiang/signing/v1/offline_signing.pb.h"
 #include "services/signing/agreement_documents.h"
@@ -67,6 +68,12 @@ class OfflineSigning {
                                              v1::ListOfflineAgreementsResponse* response);
   absl::Status ListOfflineAgreements(const RequestInfo& info, const v1::ListOfflineAgreementsRequest& request,
                                      v1::ListOfflineAgreementsResponse* response);
+  // 下载当前查询数据 and 导出退回修改学生名单, streamed to `stream` (list_export.h).
+  absl::Status ExportOfflineAgreements(const RequestInfo& info, const v1::ExportOfflineAgreementsRequest& request,
+                                       server::StreamWriter<common::v1::HttpFile>& stream);
+  absl::Status ExportReturnedOfflineAgreements(const RequestInfo& info,
+                                               const v1::ExportOfflineAgreementsRequest& request,
+                                               server::StreamWriter<common::v1::HttpFile>& stream);
   absl::Status GetOfflineAgreement(const RequestInfo& info, const v1::GetOfflineAgreementRequest& request,
                                    v1::OfflineAgreement* response);
   absl::Status ReviewOfflineAgreement(const RequestInfo& info, const v1::ReviewOfflineAgreementRequest& request,
@@ -83,6 +90,11 @@ class OfflineSigning {
                                                 v1::OfflineAgreementPendingCounts* response);
 
  private:
+  // Exports the records of `request`'s filters. With `returned_only` it exports the records
+  // returned for revision and ignores `request.status()`.
+  absl::Status Export(const RequestInfo& info, const v1::ExportOfflineAgreementsRequest& request, bool returned_only,
+                      server::StreamWriter<common::v1::HttpFile>& stream);
+
   db::Pool& pool_;
   FlowPeers& peers_;
   filestore::MySqlFileStore& files_;

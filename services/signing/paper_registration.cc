@@ -15,6 +15,7 @@
 #include "libs/db/idempotency.h"
 #include "libs/status/error.h"
 #include "libs/status/status_macros.h"
+#include "services/signing/list_export.h"
 #include "services/signing/paper_agreement.h"
 #include "spdlog/spdlog.h"
 
@@ -822,28 +823,31 @@ absl::Status PaperRegistrations::ListGraduatePaperRegistrations(
   });
 }
 
-absl::Status PaperRegistrations::ListPaperRegistrations(const RequestInfo& info,
-                                                        const v1::ListPaperRegistrationsRequest& request,
-                                                        v1::ListPaperRegistrationsResponse* response) {
-  ASSIGN_OR_RETURN(StaffScope scope, AuthorizeStaff(info, request.school_id()));
-  if (request.page() < 0 || request.page_size() < 0 || request.page_size() > kMaxPageSize) {
-    return InvalidArgument("INVALID_PAGE", "页码不能为负数，每页条数应在 1 到 100 之间。");
-  }
-  if (!scope.department.empty() && !request.department().empty() && request.department() != scope.department) {
+namespace {
+
+// The SQL condition of 补登管理's filters in the caller's scope.
+struct ListQuery {
+  std::string where;
+  std::vector<db::Param> params;
+};
+
+// The condition of `filters` for `scope`, shared by the list and its exports so that both return
+// the same records.
+absl::StatusOr<ListQuery> StaffListQuery(const StaffScope& scope, const v1::ListPaperRegistrationsRequest& filters) {
+  if (!scope.department.empty() && !filters.department().empty() && filters.department() != scope.department) {
     return PermissionDenied("OUTSIDE_DEPARTMENT_SCOPE", "院系用户只能查看本院系的补登记录。",
-                            {{"department", request.department()}});
+                            {{"department", filters.department()}});
   }
-  const int page = request.page() == 0 ? 1 : request.page();
-  const int page_size = request.page_size() == 0 ? kDefaultPageSize : request.page_size();
 
   // Drafts belong to the graduate until submitted.
-  std::string where = "p.school_id = ? AND p.review_state <> ''";
-  std::vector<db::Param> params = {scope.school_id};
+  ListQuery query;
+  query.where = "p.school_id = ? AND p.review_state <> ''";
+  query.params = {scope.school_id};
   auto state_is = [&](review::State state) {
-    where += " AND p.review_state = ?";
-    params.push_back(std::string(review::StateName(state)));
+    query.where += " AND p.review_state = ?";
+    query.params.push_back(std::string(review::StateName(state)));
   };
-  switch (request.status()) {
+  switch (filters.status()) {
     case v1::PAPER_STATUS_FILTER_UNSPECIFIED:
     case v1::PAPER_STATUS_FILTER_PENDING_REVIEW:
       state_is(review::State::kPending);
@@ -868,24 +872,42 @@ absl::Status PaperRegistrations::ListPaperRegistrations(const RequestInfo& info,
     default:
       return InvalidArgument("INVALID_STATUS_FILTER", "签约状态筛选条件无效，请重新选择。", {{"field", "status"}});
   }
-  const std::string department = scope.department.empty() ? request.department() : scope.department;
+  const std::string department = scope.department.empty() ? filters.department() : scope.department;
   if (!department.empty()) {
-    where += " AND p.department = ?";
-    params.push_back(department);
+    query.where += " AND p.department = ?";
+    query.params.push_back(department);
   }
-  if (request.class_year() > 0) {
-    where += " AND p.class_year = ?";
-    params.push_back(static_cast<int64_t>(request.class_year()));
+  if (filters.class_year() > 0) {
+    query.where += " AND p.class_year = ?";
+    query.params.push_back(static_cast<int64_t>(filters.class_year()));
   }
-  if (!request.employer().empty()) {
-    where += " AND p.employer_name LIKE ?";
-    params.push_back(LikePrefix(request.employer()));
+  if (!filters.employer().empty()) {
+    query.where += " AND p.employer_name LIKE ?";
+    query.params.push_back(LikePrefix(filters.employer()));
   }
-  if (!request.query().empty()) {
-    where += " AND (p.student_number = ? OR p.graduate_name LIKE ?)";
-    params.push_back(request.query());
-    params.push_back(LikePrefix(request.query()));
+  if (!filters.query().empty()) {
+    query.where += " AND (p.student_number = ? OR p.graduate_name LIKE ?)";
+    query.params.push_back(filters.query());
+    query.params.push_back(LikePrefix(filters.query()));
   }
+
+  return query;
+}
+
+}  // namespace
+
+absl::Status PaperRegistrations::ListPaperRegistrations(const RequestInfo& info,
+                                                        const v1::ListPaperRegistrationsRequest& request,
+                                                        v1::ListPaperRegistrationsResponse* response) {
+  ASSIGN_OR_RETURN(StaffScope scope, AuthorizeStaff(info, request.school_id()));
+  if (request.page() < 0 || request.page_size() < 0 || request.page_size() > kMaxPageSize) {
+    return InvalidArgument("INVALID_PAGE", "页码不能为负数，每页条数应在 1 到 100 之间。");
+  }
+  const int page = request.page() == 0 ? 1 : request.page();
+  const int page_size = request.page_size() == 0 ? kDefaultPageSize : request.page_size();
+  ASSIGN_OR_RETURN(ListQuery query, StaffListQuery(scope, request));
+  const std::string& where = query.where;
+  const std::vector<db::Param>& params = query.params;
 
   RETURN_IF_ERROR(pool_.Run(info.deadline, [&](db::Session& s) -> absl::Status {
     ASSIGN_OR_RETURN(auto count,
@@ -903,6 +925,111 @@ absl::Status PaperRegistrations::ListPaperRegistrations(const RequestInfo& info,
     return absl::OkStatus();
   }));
   return MarkWarnedEmployers(peers_, info.deadline, scope.school_id, response->mutable_registrations());
+}
+
+namespace {
+
+// The columns of the 补登 exports, in the order of PaperExportRecord.
+ListExportSpec PaperExportSpec(bool returned_only) {
+  using exports::ColumnType;
+  ListExportSpec spec;
+  spec.kind = returned_only ? "signing.paper.returned" : "signing.paper.query";
+  spec.file_title = returned_only ? "补登管理-退回修改学生名单" : "补登管理";
+  spec.columns = {{"姓名", ColumnType::kText},
+                  {"身份证件号", ColumnType::kIdNumber},
+                  {"学号", ColumnType::kCode},
+                  {"手机号码", ColumnType::kPhone},
+                  {"院系", ColumnType::kText},
+                  {"届别", ColumnType::kInteger},
+                  {"签约单位", ColumnType::kText},
+                  {"统一社会信用代码", ColumnType::kCode},
+                  {"就业协议书编号", ColumnType::kCode},
+                  {"签约日期", ColumnType::kText},
+                  {"登记状态", ColumnType::kText},
+                  {"退回修改原因", ColumnType::kText},
+                  {"提交时间", ColumnType::kDateTime},
+                  {"更新时间", ColumnType::kDateTime}};
+  spec.id_number_column = 1;
+  spec.phone_column = 3;
+  return spec;
+}
+
+ExportRecord PaperExportRecord(const PaperRecord& r) {
+  using exports::Cell;
+  const bool returned = r.review_state == review::StateName(review::State::kReturned);
+  ExportRecord record;
+  record.id = r.id;
+  record.graduate_id = r.graduate_id;
+  record.cells = {Cell::Text(r.graduate_name),
+                  Cell::Empty(),
+                  Cell::Text(r.student_number),
+                  Cell::Empty(),
+                  Cell::Text(r.department),
+                  Cell::Integer(r.class_year),
+                  Cell::Text(r.agreement.employer_name()),
+                  Cell::Text(r.agreement.employer_credit_code()),
+                  Cell::Text(r.agreement.agreement_number()),
+                  Cell::Text(r.agreement.signed_date()),
+                  Cell::Text(ToProto(r).status_text()),
+                  Cell::Text(returned ? r.review_detail : ""),
+                  Cell::Time(r.created_at),
+                  Cell::Time(r.updated_at)};
+  return record;
+}
+
+}  // namespace
+
+absl::Status PaperRegistrations::ExportPaperRegistrations(const RequestInfo& info,
+                                                          const v1::ExportPaperRegistrationsRequest& request,
+                                                          server::StreamWriter<common::v1::HttpFile>& stream) {
+  return Export(info, request, /*returned_only=*/false, stream);
+}
+
+absl::Status PaperRegistrations::ExportReturnedPaperRegistrations(
+    const RequestInfo& info, const v1::ExportPaperRegistrationsRequest& request,
+    server::StreamWriter<common::v1::HttpFile>& stream) {
+  return Export(info, request, /*returned_only=*/true, stream);
+}
+
+absl::Status PaperRegistrations::Export(const RequestInfo& info, const v1::ExportPaperRegistrationsRequest& request,
+                                        bool returned_only, server::StreamWriter<common::v1::HttpFile>& stream) {
+  ASSIGN_OR_RETURN(StaffScope scope, AuthorizeStaff(info, request.school_id()));
+  if (request.reveal_personal_data()) RETURN_IF_ERROR(CheckRevealAllowed(*info.principal));
+  v1::ListPaperRegistrationsRequest filters;
+  filters.set_school_id(request.school_id());
+  filters.set_status(returned_only ? v1::PAPER_STATUS_FILTER_RETURNED : request.status());
+  filters.set_department(request.department());
+  filters.set_employer(request.employer());
+  filters.set_query(request.query());
+  filters.set_class_year(request.class_year());
+  ASSIGN_OR_RETURN(ListQuery query, StaffListQuery(scope, filters));
+
+  ListExportOptions options;
+  options.school_id = scope.school_id;
+  options.format = request.format();
+  options.full_view = request.reveal_personal_data();
+  options.filter_summary = absl::StrCat("状态=", v1::PaperStatusFilter_Name(filters.status()));
+  const std::string department = scope.department.empty() ? request.department() : scope.department;
+  if (!department.empty()) absl::StrAppend(&options.filter_summary, "; 院系=", department);
+  if (request.class_year() > 0) absl::StrAppend(&options.filter_summary, "; 届别=", request.class_year());
+  if (!request.employer().empty()) absl::StrAppend(&options.filter_summary, "; 签约单位=", request.employer());
+  if (!request.query().empty()) absl::StrAppend(&options.filter_summary, "; 学号或姓名=", request.query());
+
+  ExportPageReader read_page = [&](db::Session& s, int64_t before_id,
+                                   int limit) -> absl::StatusOr<std::vector<ExportRecord>> {
+    std::vector<db::Param> params = query.params;
+    params.push_back(before_id);
+    params.push_back(static_cast<int64_t>(limit));
+    ASSIGN_OR_RETURN(auto rows, s.Query(absl::StrCat("SELECT ", kColumns, kFrom, "WHERE ", query.where,
+                                                     " AND p.id < ? ORDER BY p.id DESC LIMIT ?"),
+                                        params));
+    std::vector<ExportRecord> records;
+    records.reserve(rows.size());
+    for (const db::Row& row : rows) records.push_back(PaperExportRecord(RowToRecord(row)));
+    return records;
+  };
+  ListExport list_export(pool_, peers_, clock_);
+  return list_export.Run(info, PaperExportSpec(returned_only), options, read_page, stream);
 }
 
 absl::Status PaperRegistrations::GetPaperRegistration(const RequestInfo& info,

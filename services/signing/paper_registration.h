@@ -20,6 +20,7 @@
 #include "libs/filestore/file_store.h"
 #include "libs/review/flow.h"
 #include "libs/review/store.h"
+#include "libs/server/server.h"
 #include "quxiang/common/v1/files.pb.h"
 #include "quxiang/signing/v1/paper_registration.pb.h"
 #include "services/signing/flow_peers.h"
@@ -56,6 +57,12 @@ class PaperRegistrations {
   // The staff's calls, and the scan download for staff and the graduate.
   absl::Status ListPaperRegistrations(const RequestInfo& info, const v1::ListPaperRegistrationsRequest& request,
                                       v1::ListPaperRegistrationsResponse* response);
+  // 下载当前查询数据 and 导出退回修改学生名单, streamed to `stream` (list_export.h).
+  absl::Status ExportPaperRegistrations(const RequestInfo& info, const v1::ExportPaperRegistrationsRequest& request,
+                                        server::StreamWriter<common::v1::HttpFile>& stream);
+  absl::Status ExportReturnedPaperRegistrations(const RequestInfo& info,
+                                                const v1::ExportPaperRegistrationsRequest& request,
+                                                server::StreamWriter<common::v1::HttpFile>& stream);
   absl::Status GetPaperRegistration(const RequestInfo& info, const v1::GetPaperRegistrationRequest& request,
                                     v1::PaperRegistration* response);
   absl::Status DownloadPaperRegistrationScan(const RequestInfo& info,
@@ -79,6 +86,11 @@ class PaperRegistrations {
                                 v1::CheckClaimsResponse* response);
 
  private:
+  // Exports the registrations of `request`'s filters. With `returned_only` it exports those
+  // returned for revision and ignores `request.status()`.
+  absl::Status Export(const RequestInfo& info, const v1::ExportPaperRegistrationsRequest& request,
+                      bool returned_only, server::StreamWriter<common::v1::HttpFile>& stream);
+
   db::Pool& pool_;
   FlowPeers& peers_;
   filestore::FileStore& files_;

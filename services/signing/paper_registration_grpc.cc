@@ -84,6 +84,28 @@ grpc::ServerUnaryReactor* PaperRegistrationGrpcService::ListGraduatePaperRegistr
       });
 }
 
+grpc::ServerWriteReactor<common::v1::HttpFile>* PaperRegistrationGrpcService::ExportPaperRegistrations(
+    grpc::CallbackServerContext* context, const v1::ExportPaperRegistrationsRequest* request) {
+  return runtime_.HandleServerStream<v1::ExportPaperRegistrationsRequest, common::v1::HttpFile>(
+      context, request, "/quxiang.signing.v1.PaperRegistrationService/ExportPaperRegistrations",
+      server::Auth::kRequired,
+      [this](server::CallContext& call, const v1::ExportPaperRegistrationsRequest& r,
+             server::StreamWriter<common::v1::HttpFile>& stream) {
+        return registrations_.ExportPaperRegistrations(ToRequestInfo(call), r, stream);
+      });
+}
+
+grpc::ServerWriteReactor<common::v1::HttpFile>* PaperRegistrationGrpcService::ExportReturnedPaperRegistrations(
+    grpc::CallbackServerContext* context, const v1::ExportPaperRegistrationsRequest* request) {
+  return runtime_.HandleServerStream<v1::ExportPaperRegistrationsRequest, common::v1::HttpFile>(
+      context, request, "/quxiang.signing.v1.PaperRegistrationService/ExportReturnedPaperRegistrations",
+      server::Auth::kRequired,
+      [this](server::CallContext& call, const v1::ExportPaperRegistrationsRequest& r,
+             server::StreamWriter<common::v1::HttpFile>& stream) {
+        return registrations_.ExportReturnedPaperRegistrations(ToRequestInfo(call), r, stream);
+      });
+}
+
 grpc::ServerUnaryReactor* PaperRegistrationGrpcService::ListPaperRegistrations(
     grpc::CallbackServerContext* context, const v1::ListPaperRegistrationsRequest* request,
     v1::ListPaperRegistrationsResponse* response) {

@@ -31,6 +31,10 @@ class PaperRegistrationGrpcService final : public v1::PaperRegistrationService::
   grpc::ServerUnaryReactor* ListGraduatePaperRegistrations(grpc::CallbackServerContext* context,
                                                            const v1::ListGraduatePaperRegistrationsRequest* request,
                                                            v1::ListPaperRegistrationsResponse* response) override;
+  grpc::ServerWriteReactor<common::v1::HttpFile>* ExportPaperRegistrations(
+      grpc::CallbackServerContext* context, const v1::ExportPaperRegistrationsRequest* request) override;
+  grpc::ServerWriteReactor<common::v1::HttpFile>* ExportReturnedPaperRegistrations(
+      grpc::CallbackServerContext* context, const v1::ExportPaperRegistrationsRequest* request) override;
   grpc::ServerUnaryReactor* ListPaperRegistrations(grpc::CallbackServerContext* context,
                                                    const v1::ListPaperRegistrationsRequest* request,
                                                    v1::ListPaperRegistrationsResponse* response) override;

@@ -20,6 +20,8 @@
 #include "gtest/gtest.h"
 #include "libs/export/audit_store.h"
 #include "libs/roster/xlsx_workbook.h"
+#include "libs/status/status_macros.h"
+#include "quxiang/signing/v1/offline_signing.grpc.pb.h"
 #include "quxiang/signing/v1/signing.grpc.pb.h"
 #include "services/signing/tests/signing_fixture.h"
 
@@ -418,6 +420,154 @@ TEST_F(ListExportTest, LargeExportStreamsInChunks) {
   absl::StatusOr<Sheet> sheet = ReadXlsx(xlsx.File());
   ASSERT_TRUE(sheet.ok()) << sheet.status();
   EXPECT_EQ(sheet->size(), static_cast<size_t>(kRows) + 1);
+}
+
+// Inserts offline agreements of graduates 0, 1, 2 ... with the given phase and review state.
+void InsertOfflineAgreements(db::Pool& pool, const std::string& school_id, const std::vector<Graduate>& graduates,
+                             const std::vector<std::pair<std::string, std::string>>& phases_and_states) {
+  const absl::Time now = absl::Now();
+  absl::Status inserted = pool.Run(absl::Now() + absl::Seconds(30), [&](db::Session& s) -> absl::Status {
+    for (size_t i = 0; i < phases_and_states.size(); ++i) {
+      const Graduate& graduate = graduates[i % graduates.size()];
+      RETURN_IF_ERROR(
+          s.Execute("INSERT INTO offline_agreements (school_id, class_year, graduate_id, graduate_name, "
+                    "student_number, department, employer_name, employer_credit_code, employer_nature_code, "
+                    "employer_industry_code, employer_location_code, employer_address, contact_name, contact_phone, "
+                    "position, work_location, phase, review_state, reason_detail, created_at, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, '郑州启明软件有限公司', '91410100MA44XXXX1Q', '390', 'I65', '410100', "
+                    "'郑州市金水区', '王经理', '0371-12345678', '软件工程师', '郑州', ?, ?, ?, ?, ?)",
+                    {static_cast<int64_t>(std::stoll(school_id)), static_cast<int64_t>(ClassYear()), graduate.id,
+                     graduate.name, absl::StrFormat("F%06d", i), graduate.department, phases_and_states[i].first,
+                     phases_and_states[i].second,
+                     phases_and_states[i].second == "RETURNED" ? "工作岗位填写不完整" : "", now, now})
+              .status());
+    }
+    return absl::OkStatus();
+  });
+  ASSERT_TRUE(inserted.ok()) << inserted;
+}
+
+TEST_F(ListExportTest, OfflineExportsQueryAndReturnedList) {
+  absl::Status cleared = stack_->pool().Run(absl::Now() + absl::Seconds(30), [](db::Session& s) {
+    return s.Execute("DELETE FROM offline_agreements").status();
+  });
+  ASSERT_TRUE(cleared.ok()) << cleared;
+  InsertOfflineAgreements(stack_->pool(), *school_id_, *graduates_,
+                          {{"AGREEMENT", "RETURNED"}, {"AGREEMENT", "PENDING"}, {"SIGNING", "RETURNED"},
+                           {"AGREEMENT", "WITHDRAWN"}, {"SIGNING", "APPROVED"}, {"AGREEMENT", "RETURNED"}});
+  ApiClient client = stack_->ClientFor(Staff(common::v1::ACCESS_READ_ONLY, "offline-export"));
+  const std::string base = absl::StrCat("/v1/schools/", *school_id_, "/offlineAgreements");
+
+  // 下载当前查询数据 with every status.
+  quxiang::testing::HttpResponse all =
+      client.Get(base + ":export?format=EXPORT_FORMAT_CSV&status=OFFLINE_STATUS_FILTER_ALL");
+  ASSERT_EQ(all.status, 200) << all.body;
+  EXPECT_NE(all.Header("Content-Disposition").find("filename*=UTF-8''%E7%BA%BF%E4%B8%8B"), std::string::npos)
+      << all.Header("Content-Disposition");
+  EXPECT_EQ(all.body.substr(0, 3), "\xEF\xBB\xBF");
+  Sheet rows = ReadCsv(all.body);
+  ASSERT_EQ(rows.size(), 7u);
+  const int id_column = ColumnOf(rows, "身份证件号");
+  ASSERT_GE(id_column, 0);
+  for (size_t row = 1; row < rows.size(); ++row) EXPECT_EQ(rows[row][id_column].substr(6, 8), "********");
+
+  // 导出退回修改学生名单: the returned records only, with the reason, whatever the status says.
+  quxiang::testing::HttpResponse returned =
+      client.Get(base + ":exportReturned?format=EXPORT_FORMAT_CSV&status=OFFLINE_STATUS_FILTER_SIGNED");
+  ASSERT_EQ(returned.status, 200) << returned.body;
+  EXPECT_NE(returned.Header("Content-Disposition").find("%E9%80%80%E5%9B%9E%E4%BF%AE%E6%94%B9"), std::string::npos)
+      << returned.Header("Content-Disposition");
+  Sheet returned_rows = ReadCsv(returned.body);
+  ASSERT_EQ(returned_rows.size(), 4u);
+  const int state = ColumnOf(returned_rows, "签约状态");
+  const int reason = ColumnOf(returned_rows, "退回修改原因");
+  ASSERT_GE(state, 0);
+  ASSERT_GE(reason, 0);
+  for (size_t row = 1; row < returned_rows.size(); ++row) {
+    EXPECT_NE(returned_rows[row][state].find("退回修改"), std::string::npos) << returned_rows[row][state];
+    EXPECT_EQ(returned_rows[row][reason], "工作岗位填写不完整");
+  }
+
+  // The department's user gets its department only, and the audit names both exports.
+  ApiClient department = stack_->ClientFor(DepartmentUser(*school_id_, "offline-export-department"));
+  quxiang::testing::HttpResponse scoped = department.Get(base + ":exportReturned?format=EXPORT_FORMAT_CSV");
+  ASSERT_EQ(scoped.status, 200) << scoped.body;
+  Sheet scoped_rows = ReadCsv(scoped.body);
+  const int department_column = ColumnOf(scoped_rows, "院系");
+  ASSERT_GE(department_column, 0);
+  EXPECT_LT(scoped_rows.size(), returned_rows.size());
+  for (size_t row = 1; row < scoped_rows.size(); ++row) EXPECT_EQ(scoped_rows[row][department_column], kDepartment);
+  std::vector<exports::ExportAudit> audits = Audits();
+  ASSERT_GE(audits.size(), 3u);
+  EXPECT_EQ(audits[0].kind, "signing.offline.returned");
+  EXPECT_EQ(audits[2].kind, "signing.offline.query");
+  EXPECT_EQ(audits[1].row_count, 3);
+}
+
+TEST_F(ListExportTest, PaperExportsQueryAndReturnedList) {
+  const std::vector<std::string> states = {"RETURNED", "PENDING", "RETURNED", "APPROVED", "", "RETURNED"};
+  const absl::Time now = absl::Now();
+  absl::Status inserted = stack_->pool().Run(absl::Now() + absl::Seconds(30), [&](db::Session& s) -> absl::Status {
+    RETURN_IF_ERROR(s.Execute("DELETE FROM paper_registrations").status());
+    for (size_t i = 0; i < states.size(); ++i) {
+      const Graduate& graduate = (*graduates_)[i];
+      RETURN_IF_ERROR(
+          s.Execute("INSERT INTO paper_registrations (school_id, class_year, graduate_id, graduate_name, "
+                    "student_number, department, employer_name, employer_credit_code, agreement_number, signed_date, "
+                    "review_state, review_detail, created_at, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, '@SUM(A1)有限公司', '91110000600037341L', ?, '2026-05-20', ?, ?, ?, ?)",
+                    {static_cast<int64_t>(std::stoll(*school_id_)), static_cast<int64_t>(ClassYear()), graduate.id,
+                     graduate.name, absl::StrFormat("P%06d", i), graduate.department, absl::StrFormat("0%07d", i),
+                     states[i], states[i] == "RETURNED" ? "协议书扫描件不清晰" : "", now, now})
+              .status());
+    }
+    return absl::OkStatus();
+  });
+  ASSERT_TRUE(inserted.ok()) << inserted;
+  ApiClient client = stack_->ClientFor(Staff(common::v1::ACCESS_READ_WRITE, "paper-export"));
+  const std::string base = absl::StrCat("/v1/schools/", *school_id_, "/paperRegistrations");
+
+  // 下载当前查询数据 of every submitted registration; the draft is not listed.
+  quxiang::testing::HttpResponse all =
+      client.Get(base + ":export?format=EXPORT_FORMAT_CSV&status=PAPER_STATUS_FILTER_ALL&revealPersonalData=true");
+  ASSERT_EQ(all.status, 200) << all.body;
+  EXPECT_NE(all.Header("Content-Disposition").find("filename*=UTF-8''%E8%A1%A5%E7%99%BB"), std::string::npos)
+      << all.Header("Content-Disposition");
+  Sheet rows = ReadCsv(all.body);
+  ASSERT_EQ(rows.size(), 6u);
+  const int employer = ColumnOf(rows, "签约单位");
+  const int number = ColumnOf(rows, "就业协议书编号");
+  ASSERT_GE(employer, 0);
+  ASSERT_GE(number, 0);
+  EXPECT_EQ(rows[1][employer], "'@SUM(A1)有限公司");
+  EXPECT_EQ(rows[1][number], "00000005");
+  EXPECT_NE(all.body.find((*graduates_)[0].id_number), std::string::npos);
+
+  // 导出退回修改学生名单 as XLSX: the three returned registrations with their reason.
+  quxiang::testing::HttpResponse returned = client.Get(base + ":exportReturned");
+  ASSERT_EQ(returned.status, 200) << returned.body;
+  absl::StatusOr<Sheet> sheet = ReadXlsx(returned.body);
+  ASSERT_TRUE(sheet.ok()) << sheet.status();
+  ASSERT_EQ(sheet->size(), 4u);
+  const int state = ColumnOf(*sheet, "登记状态");
+  const int reason = ColumnOf(*sheet, "退回修改原因");
+  ASSERT_GE(state, 0);
+  ASSERT_GE(reason, 0);
+  for (size_t row = 1; row < sheet->size(); ++row) {
+    EXPECT_EQ((*sheet)[row][state], "退回修改");
+    EXPECT_EQ((*sheet)[row][reason], "协议书扫描件不清晰");
+  }
+
+  // A read-only user cannot reveal, and the audit has both exports.
+  quxiang::testing::HttpResponse refused = stack_->ClientFor(Staff(common::v1::ACCESS_READ_ONLY, "paper-export-ro"))
+                                               .Get(base + ":exportReturned?revealPersonalData=true");
+  EXPECT_EQ(refused.status, 403) << refused.body;
+  std::vector<exports::ExportAudit> audits = Audits();
+  ASSERT_GE(audits.size(), 2u);
+  EXPECT_EQ(audits[0].kind, "signing.paper.returned");
+  EXPECT_EQ(audits[0].row_count, 3);
+  EXPECT_EQ(audits[1].kind, "signing.paper.query");
+  EXPECT_TRUE(audits[1].full_view);
 }
 
 TEST_F(ListExportTest, HttpDownloadNamesFileInChinese) {
