@@ -47,6 +47,8 @@ constexpr char kColumns[] =
     "reject_reason_code, reject_detail, version, created_at, updated_at, position, work_location, salary, "
     "other_terms, employer_address, employer_contact_name, employer_contact_phone, agreement_number, "
     "agreement_version";
+// The number of columns in kColumns.
+constexpr int kColumnCount = 28;
 
 struct SigningRecord {
   int64_t id = 0;
@@ -882,19 +884,35 @@ absl::Status OnlineSigning::ListOnlineSignings(const RequestInfo& info, const v1
   const std::vector<db::Param>& params = query.params;
 
   RETURN_IF_ERROR(pool_.Run(info.deadline, [&](db::Session& s) -> absl::Status {
-    ASSIGN_OR_RETURN(auto count, s.QueryOne(absl::StrCat("SELECT COUNT(*) FROM online_signings WHERE ", where), params));
+    // A deferred join. For the default filter, the derived table selects the page's ids from
+    // ix_online_signings_state or ix_online_signings_review alone. So a deep OFFSET skips index
+    // entries, not rows, and only the page's rows are read by primary key. The total comes with
+    // each row from an uncorrelated subquery, which the server evaluates once.
     std::vector<db::Param> page_params = params;
+    page_params.insert(page_params.end(), params.begin(), params.end());
     page_params.push_back(static_cast<int64_t>(page_size));
     page_params.push_back(static_cast<int64_t>(page - 1) * page_size);
-    ASSIGN_OR_RETURN(auto rows, s.Query(absl::StrCat("SELECT ", kColumns, " FROM online_signings WHERE ", where,
-                                                     " ORDER BY id DESC LIMIT ? OFFSET ?"),
-                                        page_params));
+    ASSIGN_OR_RETURN(auto rows,
+                     s.Query(absl::StrCat("SELECT ", kColumns, ", (SELECT COUNT(*) FROM online_signings WHERE ", where,
+                                          ") FROM online_signings JOIN (SELECT id AS page_id FROM online_signings "
+                                          "WHERE ",
+                                          where,
+                                          " ORDER BY id DESC LIMIT ? OFFSET ?) page_ids ON online_signings.id = "
+                                          "page_ids.page_id ORDER BY online_signings.id DESC"),
+                             page_params));
+    int64_t total = rows.empty() ? 0 : rows.front().Int64(kColumnCount);
+    if (rows.empty() && page > 1) {
+      // A page past the end returns no row to carry the total.
+      ASSIGN_OR_RETURN(auto count,
+                       s.QueryOne(absl::StrCat("SELECT COUNT(*) FROM online_signings WHERE ", where), params));
+      total = count ? count->Int64(0) : 0;
+    }
     AgreementTypes agreement_types(s);
     for (const db::Row& row : rows) {
       SigningRecord record = RowToRecord(row);
       *response->add_signings() = ToProto(record, now, agreement_types.Of(record));
     }
-    response->set_total_size(count ? static_cast<int32_t>(count->Int64(0)) : 0);
+    response->set_total_size(static_cast<int32_t>(total));
     response->set_page(page);
     response->set_page_size(page_size);
     return absl::OkStatus();

@@ -483,6 +483,30 @@ TEST_F(OnlineSigningHttpTest, ConcurrentReviewersOneWins) {
   EXPECT_EQ(signed_list.String("totalSize"), "20");
   EXPECT_EQ(Signings(signed_list).size(), 5u);
 
+  // Pages of 5 follow the one page of 20 in order, and a page past the end keeps the total.
+  const std::string signed_path =
+      absl::StrCat("/v1/schools/", school.id, "/onlineSignings?status=STATUS_FILTER_SIGNED&pageSize=");
+  HttpResponse all_signed = Staff(school.id).Get(signed_path + "20");
+  ASSERT_EQ(all_signed.status, 200) << all_signed.body;
+  std::vector<std::string> expected_ids;
+  for (const auto& signing : Signings(all_signed)) expected_ids.push_back(signing.fields().at("id").string_value());
+  ASSERT_EQ(expected_ids.size(), 20u);
+  std::vector<std::string> paged_ids;
+  for (int page = 1; page <= 4; ++page) {
+    HttpResponse page_response = Staff(school.id).Get(absl::StrCat(signed_path, "5&page=", page));
+    ASSERT_EQ(page_response.status, 200) << page_response.body;
+    EXPECT_EQ(page_response.String("totalSize"), "20") << "page " << page;
+    for (const auto& signing : Signings(page_response)) paged_ids.push_back(signing.fields().at("id").string_value());
+  }
+  EXPECT_EQ(paged_ids, expected_ids);
+  for (size_t i = 1; i < expected_ids.size(); ++i) {
+    EXPECT_GT(std::stoll(expected_ids[i - 1]), std::stoll(expected_ids[i])) << "newest first at " << i;
+  }
+  HttpResponse past_end = Staff(school.id).Get(signed_path + "5&page=5");
+  ASSERT_EQ(past_end.status, 200) << past_end.body;
+  EXPECT_EQ(past_end.String("totalSize"), "20") << past_end.body;
+  EXPECT_TRUE(Signings(past_end).empty()) << past_end.body;
+
   // Filters: initiator (the beginning of the employer's name), department and search.
   const std::string list = absl::StrCat("/v1/schools/", school.id, "/onlineSignings?status=STATUS_FILTER_ALL");
   HttpResponse by_employer = Staff(school.id).Get(list + "&initiator=" + UrlEncode("北京远航"));
