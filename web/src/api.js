@@ -260,6 +260,12 @@ export const api = {
       requestId,
     }),
 
+  modifyOnlineSigning: (schoolId, invitationId, change, requestId) =>
+    request('POST', `/schools/${schoolId}/onlineSignings/${invitationId}:modify`, {
+      body: { ...change, requestId },
+      requestId,
+    }),
+
   offlineAgreements: (schoolId, query) => request('GET', `/schools/${schoolId}/offlineAgreements`, { query }),
   offlineAgreement: (schoolId, agreementId) => request('GET', `/schools/${schoolId}/offlineAgreements/${agreementId}`),
   offlineAgreementPendingCounts: (schoolId) => request('GET', `/schools/${schoolId}/offlineAgreements:pendingCounts`),
@@ -290,6 +296,11 @@ export const api = {
     }),
   batchReviewPaperRegistrations: (schoolId, review, requestId) =>
     request('POST', `/schools/${schoolId}/paperRegistrations:batchReview`, { body: { ...review, requestId }, requestId }),
+  modifyPaperRegistration: (schoolId, registrationId, change, requestId) =>
+    request('POST', `/schools/${schoolId}/paperRegistrations/${registrationId}:modify`, {
+      body: { ...change, requestId },
+      requestId,
+    }),
   voidPaperRegistration: (schoolId, registrationId, etag, detail, requestId) =>
     request('POST', `/schools/${schoolId}/paperRegistrations/${registrationId}:void`, {
       body: { etag, detail, requestId },
