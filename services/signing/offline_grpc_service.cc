@@ -158,4 +158,15 @@ grpc::ServerUnaryReactor* OfflineSigningGrpcService::GetOfflineAgreementPendingC
       });
 }
 
+grpc::ServerUnaryReactor* OfflineSigningGrpcService::CheckOfflineClaims(grpc::CallbackServerContext* context,
+                                                                        const v1::CheckClaimsRequest* request,
+                                                                        v1::CheckClaimsResponse* response) {
+  return runtime_.Handle<v1::CheckClaimsRequest, v1::CheckClaimsResponse>(
+      context, request, response, "/quxiang.signing.v1.OfflineSigningService/CheckOfflineClaims",
+      server::Auth::kRequired,
+      [this](server::CallContext& call, const v1::CheckClaimsRequest& r, v1::CheckClaimsResponse* out) {
+        return offline_signing_.CheckOfflineClaims(ToRequestInfo(call), r, out);
+      });
+}
+
 }  // namespace quxiang::signing

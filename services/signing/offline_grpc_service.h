@@ -41,6 +41,8 @@ class OfflineSigningGrpcService final : public v1::OfflineSigningService::Callba
                                     v1::OfflineAgreement* response) override;
   grpc::ServerUnaryReactor* GetOfflineAgreementPendingCounts(grpc::CallbackServerContext* context, const v1::GetOfflineAgreementPendingCountsRequest* request,
                                     v1::OfflineAgreementPendingCounts* response) override;
+  grpc::ServerUnaryReactor* CheckOfflineClaims(grpc::CallbackServerContext* context, const v1::CheckClaimsRequest* request,
+                                               v1::CheckClaimsResponse* response) override;
 
  private:
   OfflineSigning& offline_signing_;

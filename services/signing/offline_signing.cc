@@ -698,9 +698,10 @@ absl::Status OfflineSigning::CreateOfflineAgreement(const RequestInfo& info,
       });
 
   if (!status.ok() && claim) {
-    // The claim succeeded (or may have) but the insert rolled back, so no record owns it.
-    // NOTE: if this process dies before the release, the claim stays, because sync's stale-claim
-    // job checks online signing records only.
+    // The claim succeeded (or may have) but the insert rolled back, so no record owns it. If
+    // this process dies before the release, sync's stale-claim job releases the claim later,
+    // because CheckOfflineClaims reports a record id that names no open agreement as not in
+    // flight.
     LedgerCall release = *claim;
     release.request_id = absl::StrCat(claim->request_id, "/release");
     absl::Status released = peers_.ReleaseClaim(info.deadline, release);
@@ -1539,6 +1540,52 @@ absl::Status OfflineSigning::BatchReviewOfflineAgreements(const RequestInfo& inf
       out->set_reason(ErrorReason(result.status));
       out->set_message(ErrorZhMessage(result.status).value_or(std::string(result.status.message())));
     }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status OfflineSigning::CheckOfflineClaims(const RequestInfo& info, const v1::CheckClaimsRequest& request,
+                                                v1::CheckClaimsResponse* response) {
+  if (info.principal == nullptr) return NotLoggedIn();
+  const Principal& caller = *info.principal;
+  if (caller.kind() != common::v1::PRINCIPAL_KIND_SERVICE || caller.claims().service_name() != "sync") {
+    return PermissionDenied("SYNC_SERVICE_ONLY", "只有 sync 服务可以核对去向台账的占用。",
+                            {{"principal_kind", common::v1::PrincipalKind_Name(caller.kind())}});
+  }
+  constexpr int kMaxClaimChecks = 500;
+  if (request.record_ids_size() > kMaxClaimChecks) {
+    return InvalidArgument("TOO_MANY_RECORDS", "一次最多核对 500 条记录，请分批提交。",
+                           {{"count", std::to_string(request.record_ids_size())}});
+  }
+
+  // An id that is not a positive number names no record, so its claim is not in flight. The
+  // states that keep the claim are the same at both reviews: a withdrawal, a rejection and a
+  // void release it.
+  std::string placeholders;
+  std::vector<db::Param> params;
+  for (const std::string& record_id : request.record_ids()) {
+    int64_t id = 0;
+    if (!ParseId(record_id, &id)) continue;
+    absl::StrAppend(&placeholders, placeholders.empty() ? "?" : ", ?");
+    params.push_back(id);
+  }
+  std::set<int64_t> in_flight;
+  if (!params.empty()) {
+    for (review::State state : {review::State::kPending, review::State::kReturned, review::State::kApproved}) {
+      params.push_back(StateColumn(state));
+    }
+    ASSIGN_OR_RETURN(auto rows, pool_.Read<std::vector<db::Row>>(info.deadline, [&](db::Session& s) {
+      return s.Query(absl::StrCat("SELECT id FROM offline_agreements WHERE id IN (", placeholders,
+                                  ") AND review_state IN (?, ?, ?)"),
+                     params);
+    }));
+    for (const db::Row& row : rows) in_flight.insert(row.Int64(0));
+  }
+  for (const std::string& record_id : request.record_ids()) {
+    int64_t id = 0;
+    v1::ClaimCheck* check = response->add_checks();
+    check->set_record_id(record_id);
+    check->set_in_flight(ParseId(record_id, &id) && in_flight.count(id) > 0);
   }
   return absl::OkStatus();
 }

@@ -88,6 +88,10 @@ class OfflineSigning {
   absl::Status GetOfflineAgreementPendingCounts(const RequestInfo& info,
                                                 const v1::GetOfflineAgreementPendingCountsRequest& request,
                                                 v1::OfflineAgreementPendingCounts* response);
+  // Reports for sync's stale-claim job which records still need their ledger claim. Only the
+  // SERVICE principal "sync" may call it.
+  absl::Status CheckOfflineClaims(const RequestInfo& info, const v1::CheckClaimsRequest& request,
+                                  v1::CheckClaimsResponse* response);
 
  private:
   // Exports the records of `request`'s filters. With `returned_only` it exports the records

@@ -177,16 +177,26 @@ absl::StatusOr<int> GrpcAccountsClient::DisableGraduateAccounts(absl::Time deadl
   return response.disabled_count();
 }
 
+namespace {
+
+// The flows whose records the signing process keeps, so SigningClaimChecker can check them.
+bool IsSigningFlow(v1::Flow flow) {
+  return flow == v1::FLOW_ONLINE_SIGNING || flow == v1::FLOW_OFFLINE_AGREEMENT || flow == v1::FLOW_PAPER_AGREEMENT;
+}
+
+}  // namespace
+
 SigningClaimChecker::SigningClaimChecker(std::shared_ptr<grpc::Channel> channel, GrpcAccountsClient& accounts)
     : stub_(signing::v1::SigningService::NewStub(channel)),
       paper_stub_(signing::v1::PaperRegistrationService::NewStub(channel)),
+      offline_stub_(signing::v1::OfflineSigningService::NewStub(channel)),
       accounts_(accounts) {}
 
 absl::Status SigningClaimChecker::Prefetch(const std::vector<ClaimHolder>& holders, absl::Time deadline) {
   in_flight_.clear();
   std::map<v1::Flow, std::vector<std::string>> record_ids;
   for (const ClaimHolder& holder : holders) {
-    if (holder.flow == v1::FLOW_ONLINE_SIGNING || holder.flow == v1::FLOW_PAPER_AGREEMENT) {
+    if (IsSigningFlow(holder.flow)) {
       record_ids[holder.flow].push_back(holder.record_id);
     }
   }
@@ -197,8 +207,14 @@ absl::Status SigningClaimChecker::Prefetch(const std::vector<ClaimHolder>& holde
       for (size_t i = start; i < std::min(ids.size(), start + kBatchSize); ++i) request.add_record_ids(ids[i]);
       signing::v1::CheckClaimsResponse response;
       absl::Status status = accounts_.CallWithToken(deadline, [&](grpc::ClientContext& context) {
-        return flow == v1::FLOW_PAPER_AGREEMENT ? paper_stub_->CheckPaperClaims(&context, request, &response)
-                                                : stub_->CheckClaims(&context, request, &response);
+        switch (flow) {
+          case v1::FLOW_PAPER_AGREEMENT:
+            return paper_stub_->CheckPaperClaims(&context, request, &response);
+          case v1::FLOW_OFFLINE_AGREEMENT:
+            return offline_stub_->CheckOfflineClaims(&context, request, &response);
+          default:
+            return stub_->CheckClaims(&context, request, &response);
+        }
       });
       if (!status.ok()) {
         in_flight_.clear();
@@ -213,7 +229,7 @@ absl::Status SigningClaimChecker::Prefetch(const std::vector<ClaimHolder>& holde
 }
 
 absl::StatusOr<bool> SigningClaimChecker::IsInFlight(v1::Flow flow, const std::string& record_id, absl::Time) {
-  if (flow != v1::FLOW_ONLINE_SIGNING && flow != v1::FLOW_PAPER_AGREEMENT) {
+  if (!IsSigningFlow(flow)) {
     return MakeError(absl::StatusCode::kUnimplemented, "CLAIM_CHECK_UNAVAILABLE", "该业务的占用尚不能核对，占用保留。",
                          {{"flow", v1::Flow_Name(flow)}, {"record_id", record_id}});
   }

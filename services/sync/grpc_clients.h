@@ -16,6 +16,7 @@
 #include "libs/identity/service_token_source.h"
 #include "quxiang/accounts/v1/accounts.grpc.pb.h"
 #include "quxiang/ems/v1/ems.grpc.pb.h"
+#include "quxiang/signing/v1/offline_signing.grpc.pb.h"
 #include "quxiang/signing/v1/paper_registration.grpc.pb.h"
 #include "quxiang/signing/v1/signing.grpc.pb.h"
 #include "services/sync/accounts_client.h"
@@ -76,10 +77,10 @@ class GrpcAccountsClient final : public AccountsClient {
 };
 
 // The ClaimChecker of the flows that the signing process serves. Prefetch calls
-// SigningService.CheckClaims for online signings and PaperRegistrationService.CheckPaperClaims
-// for paper registrations, up to 500 record ids per call, as the SERVICE principal "sync" with
-// the token from `accounts`. Claims of other flows get an UNIMPLEMENTED
-// error, so they stay.
+// SigningService.CheckClaims for online signings, OfflineSigningService.CheckOfflineClaims for
+// offline e-agreements and PaperRegistrationService.CheckPaperClaims for paper registrations,
+// up to 500 record ids per call, as the SERVICE principal "sync" with the token from `accounts`.
+// Claims of other flows get an UNIMPLEMENTED error, so they stay.
 class SigningClaimChecker final : public ClaimChecker {
  public:
   SigningClaimChecker(std::shared_ptr<grpc::Channel> channel, GrpcAccountsClient& accounts);
@@ -90,6 +91,7 @@ class SigningClaimChecker final : public ClaimChecker {
  private:
   std::unique_ptr<signing::v1::SigningService::Stub> stub_;
   std::unique_ptr<signing::v1::PaperRegistrationService::Stub> paper_stub_;
+  std::unique_ptr<signing::v1::OfflineSigningService::Stub> offline_stub_;
   GrpcAccountsClient& accounts_;
   // The results of the last Prefetch, by flow and record id: true while the record keeps its
   // claim.

@@ -39,7 +39,8 @@ struct ClaimHolder {
 };
 
 // Queries the flow service behind a claim whether its record is still in flight.
-// SigningClaimChecker (grpc_clients.h) implements it for online signing and paper registration.
+// SigningClaimChecker (grpc_clients.h) implements it for online signing, offline e-agreements
+// and paper registration.
 // NOTE: the termination and destination services do not exist yet, so claims of those flows are
 // never released.
 class ClaimChecker {

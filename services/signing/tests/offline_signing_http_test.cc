@@ -14,7 +14,10 @@
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "libs/filestore/test_files.h"
+#include "quxiang/signing/v1/offline_signing.grpc.pb.h"
 #include "services/signing/tests/signing_fixture.h"
+#include "services/sync/grpc_clients.h"
+#include "services/sync/ledger.h"
 
 namespace quxiang::signing::testing {
 namespace {
@@ -726,6 +729,97 @@ TEST_F(OfflineSigningHttpTest, BatchReviewReportsEachRecord) {
   ASSERT_EQ(Agreements(awaiting).size(), 1u) << awaiting.body;
   EXPECT_EQ(Field(Agreements(awaiting)[0], "id"), first.String("id"));
   EXPECT_EQ(AuditCount(school.id, "offline_agreement.batch_agreement_approve"), 1);
+}
+
+// The flow and record that hold `graduate` in sync's ledger, or (-1, "") without a ledger row.
+std::pair<int64_t, std::string> LedgerHolder(db::Pool& sync_pool, const std::string& graduate_id) {
+  auto holder = sync_pool.Read<std::pair<int64_t, std::string>>(
+      absl::Now() + absl::Seconds(10), [&](db::Session& s) -> absl::StatusOr<std::pair<int64_t, std::string>> {
+        auto row = s.QueryOne("SELECT holder_flow, holder_record_id FROM ledger WHERE graduate_id = ?",
+                              {std::stoll(graduate_id)});
+        if (!row.ok()) return row.status();
+        if (!*row) return std::make_pair(int64_t{-1}, std::string());
+        return std::make_pair((*row)->Int64(0), (*row)->String(1));
+      });
+  EXPECT_TRUE(holder.ok()) << holder.status();
+  return holder.ok() ? *holder : std::make_pair(int64_t{-1}, std::string());
+}
+
+TEST_F(OfflineSigningHttpTest, StaleClaimJobReleasesLostClaims) {
+  School school = NewSchool(16, "REVIEW_MODE_SCHOOL_ONLY");
+  Graduate pending_graduate = GraduateOf(school, 1);
+  Graduate awaiting_scan_graduate = GraduateOf(school, 2);
+  Graduate withdrawn_graduate = GraduateOf(school, 3);
+  HttpResponse pending = Create(pending_graduate);
+  ASSERT_EQ(pending.status, 200) << pending.body;
+  HttpResponse awaiting_scan = ApprovedAgreement(school, awaiting_scan_graduate);
+  ASSERT_EQ(awaiting_scan.String("state"), "OFFLINE_AGREEMENT_STATE_AWAITING_UPLOAD") << awaiting_scan.body;
+  HttpResponse created = Create(withdrawn_graduate);
+  ASSERT_EQ(created.status, 200) << created.body;
+  HttpResponse withdrawn = Withdraw(withdrawn_graduate, created);
+  ASSERT_EQ(withdrawn.status, 200) << withdrawn.body;
+  ASSERT_EQ(LedgerState(withdrawn_graduate), kLedgerNone);
+
+  // A claim that signing made for the withdrawn record but whose transaction never committed,
+  // as when the process dies between sync's commit and its own.
+  LedgerCall lost{LedgerFlow::kOfflineAgreement, "lost-offline-" + school.id, std::stoll(school.id),
+                  std::stoll(withdrawn_graduate.id), withdrawn.String("id")};
+  ASSERT_TRUE(stack_->peers().ClaimGraduate(absl::Now() + absl::Seconds(10), lost).ok());
+  ASSERT_EQ(LedgerHolder(stack_->sync_pool(), withdrawn_graduate.id).second, withdrawn.String("id"));
+
+  // The real gRPC client of sync to signing, with the SERVICE token of "sync", on claims old
+  // enough to check.
+  sync::SigningClaimChecker checker(
+      sync::CreateRoundRobinChannel(absl::StrCat("127.0.0.1:", stack_->grpc_port()), /*health_check=*/true),
+      stack_->sync_accounts());
+  OffsetClock later;
+  later.Advance(absl::Hours(2));
+  sync::Ledger aged_ledger(stack_->sync_pool(), later);
+  absl::StatusOr<int> released = aged_ledger.ReleaseStaleClaims(checker, absl::Hours(1), 500);
+  ASSERT_TRUE(released.ok()) << released.status();
+  EXPECT_GE(*released, 1);
+  EXPECT_EQ(LedgerHolder(stack_->sync_pool(), withdrawn_graduate.id).second, "");
+  for (const auto& [graduate, record] : {std::make_pair(pending_graduate, pending),
+                                         std::make_pair(awaiting_scan_graduate, awaiting_scan)}) {
+    std::pair<int64_t, std::string> kept = LedgerHolder(stack_->sync_pool(), graduate.id);
+    EXPECT_EQ(kept.first, static_cast<int64_t>(sync::v1::FLOW_OFFLINE_AGREEMENT));
+    EXPECT_EQ(kept.second, record.String("id"));
+  }
+
+  // With the claim gone, the withdrawn agreement can be submitted again.
+  HttpResponse resubmitted = Update(withdrawn_graduate, withdrawn);
+  EXPECT_EQ(resubmitted.status, 200) << resubmitted.body;
+  EXPECT_EQ(LedgerState(withdrawn_graduate), kLedgerClaimed);
+}
+
+TEST_F(OfflineSigningHttpTest, CheckOfflineClaimsOnlyForSync) {
+  auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", stack_->grpc_port()), grpc::InsecureChannelCredentials());
+  auto stub = v1::OfflineSigningService::NewStub(channel);
+  auto call = [&](const std::string& service_name, const v1::CheckClaimsRequest& request,
+                  v1::CheckClaimsResponse* response) {
+    common::v1::IdentityClaims claims = PrincipalOfKind(common::v1::PRINCIPAL_KIND_SERVICE, "osvc-" + service_name);
+    claims.set_service_name(service_name);
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    context.AddMetadata("authorization", "Bearer " + stack_->Sign(claims));
+    return stub->CheckOfflineClaims(&context, request, response);
+  };
+
+  v1::CheckClaimsRequest request;
+  request.add_record_ids("999999999");
+  request.add_record_ids("not-a-number");
+  v1::CheckClaimsResponse response;
+  EXPECT_EQ(call("signing", request, &response).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  grpc::Status checked = call("sync", request, &response);
+  ASSERT_TRUE(checked.ok()) << checked.error_message();
+  ASSERT_EQ(response.checks_size(), 2);
+  EXPECT_EQ(response.checks(0).record_id(), "999999999");
+  EXPECT_FALSE(response.checks(0).in_flight());
+  EXPECT_FALSE(response.checks(1).in_flight());
+
+  v1::CheckClaimsRequest too_many;
+  for (int i = 1; i <= 501; ++i) too_many.add_record_ids(std::to_string(i));
+  EXPECT_EQ(call("sync", too_many, &response).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
 }
 
 }  // namespace
