@@ -42,6 +42,8 @@ constexpr char kColumns[] =
     "contact_name, contact_phone, position, work_location, salary, other_terms, phase, review_state, review_stage, "
     "reason_code, reason_detail, agreement_number, scan_file_id, scan_file_name, scan_content_type, "
     "scan_size_bytes, scan_uploaded_at, version, created_at, updated_at";
+// The number of columns in kColumns.
+constexpr int kColumnCount = 33;
 
 struct OfflineRecord {
   int64_t id = 0;
@@ -1023,20 +1025,37 @@ absl::Status OfflineSigning::ListOfflineAgreements(const RequestInfo& info,
   ASSIGN_OR_RETURN(ListQuery query, StaffListQuery(scope, request));
 
   RETURN_IF_ERROR(pool_.Run(info.deadline, [&](db::Session& s) -> absl::Status {
-    ASSIGN_OR_RETURN(auto count,
-                     s.QueryOne(absl::StrCat("SELECT COUNT(*) FROM offline_agreements WHERE ", query.where), query.params));
+    // A deferred join, as in ListOnlineSignings: the derived table selects the page's ids from
+    // ix_offline_agreements_state or ix_offline_agreements_review alone for a filter on one phase
+    // and review state, and only the page's rows are read by primary key. The total comes with
+    // each row.
     std::vector<db::Param> page_params = query.params;
+    page_params.insert(page_params.end(), query.params.begin(), query.params.end());
     page_params.push_back(static_cast<int64_t>(page_size));
     page_params.push_back(static_cast<int64_t>(page - 1) * page_size);
-    ASSIGN_OR_RETURN(auto rows, s.Query(absl::StrCat("SELECT ", kColumns, " FROM offline_agreements WHERE ",
-                                                     query.where, " ORDER BY id DESC LIMIT ? OFFSET ?"),
+    ASSIGN_OR_RETURN(auto rows, s.Query(absl::StrCat("SELECT ", kColumns, ", (SELECT COUNT(*) FROM offline_agreements "
+                                                     "WHERE ",
+                                                     query.where,
+                                                     ") FROM offline_agreements JOIN (SELECT id AS page_id FROM "
+                                                     "offline_agreements WHERE ",
+                                                     query.where,
+                                                     " ORDER BY id DESC LIMIT ? OFFSET ?) page_ids ON "
+                                                     "offline_agreements.id = page_ids.page_id ORDER BY "
+                                                     "offline_agreements.id DESC"),
                                         page_params));
+    int64_t total = rows.empty() ? 0 : rows.front().Int64(kColumnCount);
+    if (rows.empty() && page > 1) {
+      // A page past the end returns no row to carry the total.
+      ASSIGN_OR_RETURN(auto count, s.QueryOne(absl::StrCat("SELECT COUNT(*) FROM offline_agreements WHERE ", query.where),
+                                              query.params));
+      total = count ? count->Int64(0) : 0;
+    }
     AgreementTypes agreement_types(s);
     for (const db::Row& row : rows) {
       OfflineRecord record = RowToRecord(row);
       *response->add_agreements() = ToProto(record, agreement_types.Of(record));
     }
-    response->set_total_size(count ? static_cast<int32_t>(count->Int64(0)) : 0);
+    response->set_total_size(static_cast<int32_t>(total));
     response->set_page(page);
     response->set_page_size(page_size);
     return absl::OkStatus();

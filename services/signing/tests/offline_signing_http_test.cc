@@ -291,6 +291,12 @@ TEST_F(OfflineSigningHttpTest, SchoolOnlyReachesEms) {
   EXPECT_EQ(pending.Number("totalSize"), 1) << pending.body;
   ASSERT_EQ(Agreements(pending).size(), 1u);
   EXPECT_EQ(Field(Agreements(pending)[0], "id"), created.String("id"));
+  // A page past the end has no rows but keeps the total.
+  HttpResponse past_end =
+      Staff(school.id).Get(absl::StrCat("/v1/schools/", school.id, "/offlineAgreements?pageSize=1&page=2"));
+  ASSERT_EQ(past_end.status, 200) << past_end.body;
+  EXPECT_EQ(past_end.Number("totalSize"), 1) << past_end.body;
+  EXPECT_TRUE(Agreements(past_end).empty()) << past_end.body;
   HttpResponse counts = Staff(school.id).Get(absl::StrCat("/v1/schools/", school.id, "/offlineAgreements:pendingCounts"));
   ASSERT_EQ(counts.status, 200) << counts.body;
   EXPECT_EQ(counts.Number("agreementReviewCount"), 1) << counts.body;
