@@ -891,6 +891,28 @@ async function modifySigningChecks(page, context, name) {
   await closeDialog(view)
 }
 
+// Downloads an export through the dropdown `button` and its menu item `item` (data-test names),
+// and returns the suggested file name and the file's bytes.
+async function downloadExport(page, button, item) {
+  const download = page.waitForEvent('download', { timeout: WAIT_MS })
+  await page.locator(`[data-test=${button}]`).click()
+  await page.locator(`[data-test=${item}]:visible`).click()
+  const file = await download
+  return { name: file.suggestedFilename(), bytes: readFileSync(await file.path()) }
+}
+
+const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf])
+
+// Returns the lines of a CSV export after checking that it starts with the UTF-8 BOM.
+function csvLines(file, description) {
+  check(file.bytes.subarray(0, 3).equals(UTF8_BOM), `${description} starts with the UTF-8 BOM`, file.bytes.subarray(0, 3).toString('hex'))
+  return file.bytes.subarray(3).toString('utf8').trim().split(/\r?\n/)
+}
+
+function isZipPackage(file) {
+  return file.bytes.subarray(0, 2).toString() === 'PK'
+}
+
 function paperRow(page, name) {
   return page.locator('[data-test=paper-table] .el-table__body tr', { hasText: name })
 }
@@ -961,6 +983,22 @@ async function paperRegistrationChecks(page) {
   check(modifiedText.includes('高级软件工程师') && modifiedText.includes('登记完成'), 'the modified registration shows the new position and stays 登记完成')
   await closeDialog(dialog)
 
+  // 下载当前查询数据 exports the three listed registrations; 导出退回修改学生名单 only the returned one.
+  let file = await downloadExport(page, 'export-button', 'export-csv')
+  check(/^补登管理-\d{4}-\d{2}-\d{2}\.csv$/.test(file.name), 'the 补登管理 CSV export is named 补登管理-<date>.csv', file.name)
+  const listLines = csvLines(file, 'the 补登管理 CSV export')
+  check(listLines.length === paperNames.length + 1, 'the 补登管理 CSV export has a header and one line per registration', String(listLines.length))
+  check(paperNames.every((name) => listLines.some((line) => line.includes(name))), 'the 补登管理 CSV export names every listed graduate')
+  file = await downloadExport(page, 'export-button', 'export-xlsx')
+  check(file.name.endsWith('.xlsx') && isZipPackage(file), 'the 补登管理 Excel export is an .xlsx file', file.name)
+  file = await downloadExport(page, 'export-returned-button', 'export-returned-csv')
+  check(/^补登管理-退回修改学生名单-\d{4}-\d{2}-\d{2}\.csv$/.test(file.name), 'the returned list is named 补登管理-退回修改学生名单-<date>.csv', file.name)
+  const returnedLines = csvLines(file, 'the 补登管理 returned list')
+  check(returnedLines.length === 2, 'the 补登管理 returned list has a header and one line', String(returnedLines.length))
+  check(returnedLines[1].includes(returned) && returnedLines[1].includes('协议书图像缺少单位公章'), 'the returned list names the returned graduate and the reason', returnedLines[1])
+  file = await downloadExport(page, 'export-returned-button', 'export-returned-xlsx')
+  check(file.name.endsWith('.xlsx') && isZipPackage(file), 'the 补登管理 returned list downloads as an .xlsx file', file.name)
+
   await openMenu(page, '首页')
   await page.waitForFunction(() => document.querySelector('[data-test=pending-paper] .el-statistic__number')?.innerText.trim() === '1', null, { timeout: WAIT_MS })
   check(true, '首页 counts the one registration still waiting')
@@ -1007,6 +1045,25 @@ async function offlineAgreementChecks(page) {
   await page.locator('.el-message--success', { hasText: '已退回修改' }).waitFor({ timeout: WAIT_MS })
   await signingRow(page, signingReview).waitFor({ state: 'detached', timeout: WAIT_MS })
   check(true, 'a returned stamped scan leaves the signing review list')
+
+  // 下载当前查询数据 of all offline agreements, and 导出退回修改学生名单 with the returned one.
+  await chooseOption(page, page.locator('.filters .el-select').nth(1), '全部')
+  await page.locator('[data-test=search]').click()
+  await waitForTotal(page, offlineNames.length)
+  let file = await downloadExport(page, 'export-button', 'export-csv')
+  check(/^线下签约管理-\d{4}-\d{2}-\d{2}\.csv$/.test(file.name), 'the offline CSV export is named 线下签约管理-<date>.csv', file.name)
+  const listLines = csvLines(file, 'the offline CSV export')
+  check(listLines.length === offlineNames.length + 1, 'the offline CSV export has a header and one line per agreement', String(listLines.length))
+  check(offlineNames.every((name) => listLines.some((line) => line.includes(name))), 'the offline CSV export names every listed graduate')
+  file = await downloadExport(page, 'export-button', 'export-xlsx')
+  check(file.name.endsWith('.xlsx') && isZipPackage(file), 'the offline Excel export is an .xlsx file', file.name)
+  file = await downloadExport(page, 'export-returned-button', 'export-returned-csv')
+  check(/^线下签约管理-退回修改学生名单-\d{4}-\d{2}-\d{2}\.csv$/.test(file.name), 'the offline returned list is named 线下签约管理-退回修改学生名单-<date>.csv', file.name)
+  const returnedLines = csvLines(file, 'the offline returned list')
+  check(returnedLines.length === 2, 'the offline returned list has a header and one line', String(returnedLines.length))
+  check(returnedLines[1].includes(signingReview) && returnedLines[1].includes('盖章不清晰'), 'the offline returned list names the graduate and the reason', returnedLines[1])
+  file = await downloadExport(page, 'export-returned-button', 'export-returned-xlsx')
+  check(file.name.endsWith('.xlsx') && isZipPackage(file), 'the offline returned list downloads as an .xlsx file', file.name)
 }
 
 // Every main page fits a 1366×768 window without horizontal scrolling.

@@ -268,6 +268,9 @@ export const api = {
 
   offlineAgreements: (schoolId, query) => request('GET', `/schools/${schoolId}/offlineAgreements`, { query }),
   offlineAgreement: (schoolId, agreementId) => request('GET', `/schools/${schoolId}/offlineAgreements/${agreementId}`),
+  exportOfflineAgreements: (schoolId, query) => fetchFile(`/schools/${schoolId}/offlineAgreements:export`, { query }),
+  exportReturnedOfflineAgreements: (schoolId, query) =>
+    fetchFile(`/schools/${schoolId}/offlineAgreements:exportReturned`, { query }),
   offlineAgreementPendingCounts: (schoolId) => request('GET', `/schools/${schoolId}/offlineAgreements:pendingCounts`),
   offlineStampedScan: (schoolId, agreementId) => fetchFile(`/schools/${schoolId}/offlineAgreements/${agreementId}/stampedScan`),
   reviewOfflineAgreement: (schoolId, agreementId, review, requestId) =>
@@ -286,6 +289,9 @@ export const api = {
   paperRegistrations: (schoolId, query) => request('GET', `/schools/${schoolId}/paperRegistrations`, { query }),
   paperRegistration: (schoolId, registrationId) =>
     request('GET', `/schools/${schoolId}/paperRegistrations/${registrationId}`),
+  exportPaperRegistrations: (schoolId, query) => fetchFile(`/schools/${schoolId}/paperRegistrations:export`, { query }),
+  exportReturnedPaperRegistrations: (schoolId, query) =>
+    fetchFile(`/schools/${schoolId}/paperRegistrations:exportReturned`, { query }),
   paperRegistrationPendingCounts: (schoolId) => request('GET', `/schools/${schoolId}/paperRegistrations:pendingCounts`),
   paperRegistrationScan: (schoolId, registrationId) =>
     fetchFile(`/schools/${schoolId}/paperRegistrations/${registrationId}/scan`),
