@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <cstring>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
@@ -104,6 +106,92 @@ std::vector<std::pair<std::string, std::string>> PdfFonts(const std::string& pdf
                        std::string(absl::StripAsciiWhitespace(it->substr(starts[3], 3))));
   }
   return fonts;
+}
+
+// The box of the first word of page 1 that contains `text`, in PDF points, from
+// `pdftotext -bbox-layout`; all zero when there is none.
+struct WordBox {
+  double x_min = 0, y_min = 0, x_max = 0, y_max = 0;
+};
+WordBox FindWord(const std::string& pdf, const std::string& text) {
+  const std::string layout = RunTool("/usr/bin/pdftotext", {"-bbox-layout", "-enc", "UTF-8", "-f", "1", "-l", "1"}, pdf,
+                                     "agreement.html");
+  for (absl::string_view line : absl::StrSplit(layout, '\n')) {
+    if (!absl::StrContains(line, "<word ") || !absl::StrContains(line, absl::StrCat(">", text, "<"))) continue;
+    WordBox box;
+    double* fields[] = {&box.x_min, &box.y_min, &box.x_max, &box.y_max};
+    const char* names[] = {"xMin=\"", "yMin=\"", "xMax=\"", "yMax=\""};
+    bool parsed = true;
+    for (int i = 0; i < 4; ++i) {
+      size_t at = line.find(names[i]);
+      parsed = parsed && at != absl::string_view::npos &&
+               absl::SimpleAtod(line.substr(at + strlen(names[i]), line.find('"', at + strlen(names[i])) -
+                                                                        (at + strlen(names[i]))),
+                                fields[i]);
+    }
+    if (parsed) return box;
+  }
+  return WordBox();
+}
+
+// Checks that page 1 of `pdf`, rasterised by pdftoppm, shows the CJK characters of `name` as
+// real glyphs: the name's word is located with pdftotext, `em` (the width of one CJK character)
+// comes from `cjk_word`, a word of only CJK characters on the page, and the first two character
+// cells of the name must both carry ink and differ from each other at every small shift. A
+// missing glyph draws the same box for every character, so its cells would match.
+void ExpectRasterShowsName(const std::string& pdf, const std::string& name, const std::string& cjk_word,
+                           int cjk_word_characters) {
+  const WordBox word = FindWord(pdf, name);
+  const WordBox reference = FindWord(pdf, cjk_word);
+  ASSERT_GT(word.x_max, word.x_min) << "no word " << name << " on page 1";
+  ASSERT_GT(reference.x_max, reference.x_min) << "no word " << cjk_word << " on page 1";
+  // pdftoppm appends .pgm to its output root, so the PGM is read here rather than by RunTool.
+  const std::string dir = quxiang::testing::MakeTempDir("qx-agreement-raster");
+  std::ofstream(dir + "/agreement.pdf", std::ios::binary) << pdf;
+  quxiang::testing::ChildProcess run("/usr/bin/pdftoppm", {"-gray", "-r", "150", "-f", "1", "-l", "1", "-singlefile",
+                                                           dir + "/agreement.pdf", dir + "/page1"});
+  ASSERT_EQ(run.WaitExit(absl::Seconds(30)), std::optional<int>(0)) << run.Log();
+  const std::string pgm = ReadFile(dir + "/page1.pgm");
+  // A binary PGM: "P5", width, height, maximum value, one whitespace byte, then the pixels.
+  std::istringstream header(pgm);
+  std::string magic;
+  int width = 0, height = 0, max_value = 0;
+  header >> magic >> width >> height >> max_value;
+  ASSERT_EQ(magic, "P5");
+  const size_t pixels_at = static_cast<size_t>(header.tellg()) + 1;
+  ASSERT_EQ(pgm.size(), pixels_at + static_cast<size_t>(width) * height);
+  auto dark = [&](int x, int y) {
+    return x >= 0 && y >= 0 && x < width && y < height &&
+           static_cast<unsigned char>(pgm[pixels_at + static_cast<size_t>(y) * width + x]) < 128;
+  };
+  const double scale = 150.0 / 72.0;
+  const double em = (reference.x_max - reference.x_min) / cjk_word_characters;
+  const int x0 = static_cast<int>(word.x_min * scale);
+  const int y0 = static_cast<int>(word.y_min * scale);
+  const int rows = static_cast<int>((word.y_max - word.y_min) * scale);
+  const int cell = static_cast<int>(em * scale);
+  ASSERT_GT(cell, 5);
+  int ink_first = 0, ink_second = 0;
+  for (int i = 0; i < cell; ++i) {
+    for (int j = 0; j < rows; ++j) {
+      ink_first += dark(x0 + i, y0 + j);
+      ink_second += dark(x0 + cell + i, y0 + j);
+    }
+  }
+  EXPECT_GT(ink_first, cell) << "the first character of " << name << " left no ink";
+  EXPECT_GT(ink_second, cell) << "the second character of " << name << " left no ink";
+  int least_difference = rows * cell;
+  for (int dx = -2; dx <= 2; ++dx) {
+    for (int dy = -2; dy <= 2; ++dy) {
+      int difference = 0;
+      for (int i = 0; i < cell; ++i) {
+        for (int j = 0; j < rows; ++j) difference += dark(x0 + i, y0 + j) != dark(x0 + cell + i + dx, y0 + j + dy);
+      }
+      least_difference = std::min(least_difference, difference);
+    }
+  }
+  EXPECT_GT(least_difference, std::min(ink_first, ink_second) / 2)
+      << "the first two characters of " << name << " rasterise alike, as missing glyphs do";
 }
 
 // The QR code of page 1, rasterised at 150 dpi by pdftoppm and decoded by zbarimg.
@@ -371,6 +459,7 @@ TEST_F(AgreementHttpTest, SchoolApprovalIssuesVerifiablePdf) {
 
   const std::string text = PdfText(pdf.body);
   EXPECT_TRUE(absl::StrContains(text, GraduateName(1, 1))) << text;
+  ExpectRasterShowsName(pdf.body, GraduateName(1, 1), "测试大学", 4);
   EXPECT_TRUE(absl::StrContains(text, "北京远航科技有限公司")) << text;
   EXPECT_TRUE(absl::StrContains(text, number)) << text;
   EXPECT_TRUE(absl::StrContains(text, kPosition)) << text;
