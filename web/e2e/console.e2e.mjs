@@ -983,7 +983,7 @@ async function paperRegistrationChecks(page) {
   check(modifiedText.includes('高级软件工程师') && modifiedText.includes('登记完成'), 'the modified registration shows the new position and stays 登记完成')
   await closeDialog(dialog)
 
-  // 下载当前查询数据 exports the three listed registrations; 导出退回修改学生名单 only the returned one.
+  // 下载当前查询数据 exports the three listed registrations, and 导出退回修改学生名单 the returned one.
   let file = await downloadExport(page, 'export-button', 'export-csv')
   check(/^补登管理-\d{4}-\d{2}-\d{2}\.csv$/.test(file.name), 'the 补登管理 CSV export is named 补登管理-<date>.csv', file.name)
   const listLines = csvLines(file, 'the 补登管理 CSV export')
