@@ -38,8 +38,10 @@ export function reviewableByUser(signing) {
   return signing.reviewStage === (isSchoolUser.value ? 'REVIEW_STAGE_SCHOOL' : 'REVIEW_STAGE_DEPARTMENT')
 }
 
+// Instants show in Beijing time whatever the browser's zone, as deadlines and the guide's dates
+// are Beijing dates.
 export function formatTime(value) {
-  return value ? new Date(value).toLocaleString('zh-CN', { hour12: false }) : '—'
+  return value ? new Date(value).toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false }) : '—'
 }
 
 // The 签约状态 filter of 补登管理; PAPER_STATUS_FILTER_UNSPECIFIED is the default, records
