@@ -1031,12 +1031,43 @@ absl::Status OnlineSigning::ExportOnlineSignings(const RequestInfo& info, const 
   return list_export.Run(info, OnlineSigningExportSpec(), options, read_page, stream);
 }
 
+namespace {
+
+// The record `id_text` of `school_id` for its own graduate or its inviting employer. Another
+// party's record, or one of another school, is NOT_FOUND, as a missing one.
+absl::StatusOr<SigningRecord> FindOwnSigning(db::Session& s, const Principal& caller, const std::string& school_id,
+                                             const std::string& id_text) {
+  int64_t id = 0;
+  if (!ParseId(id_text, &id)) return InvitationNotFound();
+  ASSIGN_OR_RETURN(auto record, FindRecord(s, id, /*for_update=*/false));
+  if (!record || std::to_string(record->school_id) != school_id) return InvitationNotFound();
+  const bool own =
+      caller.kind() == common::v1::PRINCIPAL_KIND_GRADUATE
+          ? std::to_string(record->graduate_id) == caller.graduate_id() && caller.school_id() == school_id
+          : std::to_string(record->employer_id) == caller.employer_id();
+  if (!own) return InvitationNotFound();
+  return *record;
+}
+
+}  // namespace
+
 absl::Status OnlineSigning::GetOnlineSigning(const RequestInfo& info, const v1::GetOnlineSigningRequest& request,
                                              v1::OnlineSigning* response) {
-  ASSIGN_OR_RETURN(StaffScope scope, AuthorizeStaff(info, request.school_id(), common::v1::ACCESS_READ_ONLY));
+  if (info.principal == nullptr) return NotLoggedIn();
+  const Principal& caller = *info.principal;
+  // Graduates and employers read their own signings. They see each review step's stage, whose
+  // role (学院 or 学校) is the reviewer they deal with, but not the staff member who acted.
+  const bool party = caller.kind() == common::v1::PRINCIPAL_KIND_GRADUATE ||
+                     caller.kind() == common::v1::PRINCIPAL_KIND_EMPLOYER;
+  StaffScope scope;
+  if (!party) {
+    ASSIGN_OR_RETURN(scope, AuthorizeStaff(info, request.school_id(), common::v1::ACCESS_READ_ONLY));
+  }
   const absl::Time now = clock_.Now();
   RETURN_IF_ERROR(pool_.Run(info.deadline, [&](db::Session& s) -> absl::Status {
-    ASSIGN_OR_RETURN(SigningRecord record, FindInScope(s, scope, request.invitation_id()));
+    ASSIGN_OR_RETURN(SigningRecord record, party ? FindOwnSigning(s, caller, request.school_id(), request.invitation_id())
+                                                 : FindInScope(s, scope, request.invitation_id()));
+    scope.school_id = record.school_id;
     const review::AgreementType agreement_type = DisplayAgreementType(s, record.school_id, record.class_year);
     *response = ToProto(record, now, agreement_type);
     ASSIGN_OR_RETURN(auto history, review::ListHistory(s, OnlineSigningFlow().name, std::to_string(record.id)));
@@ -1045,14 +1076,18 @@ absl::Status OnlineSigning::GetOnlineSigning(const RequestInfo& info, const v1::
       step->set_action(std::string(review::ActionName(entry.action)));
       step->set_action_text(review::ActionLabel(OnlineSigningFlow(), agreement_type, entry.action));
       step->set_stage(StageToProto(std::string(review::StageName(entry.stage))));
-      step->set_reviewer_id(entry.reviewer_id);
-      step->set_reviewer_name(entry.reviewer_name);
+      if (!party) {
+        step->set_reviewer_id(entry.reviewer_id);
+        step->set_reviewer_name(entry.reviewer_name);
+      }
       step->set_reason_code(entry.reason_code);
       step->set_detail(entry.detail);
       *step->mutable_occurred_at() = ToTimestamp(entry.occurred_at);
     }
     return absl::OkStatus();
   }));
+  // The warning mark is internal to schools, so employers never see it, not even their own.
+  if (caller.kind() == common::v1::PRINCIPAL_KIND_EMPLOYER) return absl::OkStatus();
   if (response->employer_credit_code().empty()) return absl::OkStatus();
   ASSIGN_OR_RETURN(std::set<std::string> warned,
                    peers_.WarnedEmployers(info.deadline, scope.school_id, {response->employer_credit_code()}));

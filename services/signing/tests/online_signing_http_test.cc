@@ -66,6 +66,16 @@ std::vector<google::protobuf::Struct> Signings(const HttpResponse& response) {
   return items;
 }
 
+// The "history" array of a GetOnlineSigning response.
+std::vector<google::protobuf::Struct> History(const HttpResponse& response) {
+  std::vector<google::protobuf::Struct> steps;
+  google::protobuf::Struct json = response.Json();
+  auto it = json.fields().find("history");
+  if (it == json.fields().end()) return steps;
+  for (const auto& value : it->second.list_value().values()) steps.push_back(value.struct_value());
+  return steps;
+}
+
 std::string Field(const google::protobuf::Struct& item, const std::string& name) {
   auto it = item.fields().find(name);
   if (it == item.fields().end()) return "";
@@ -932,6 +942,71 @@ TEST_F(OnlineSigningHttpTest, PendingCountsFollowScope) {
   EXPECT_EQ(Staff(other_school.id).Get(target).status, 403);
   EXPECT_EQ(Graduate(school.id, accepted[1].String("graduateId")).Get(target).status, 403);
   EXPECT_EQ(Employer(*employer_a_).Get(target).status, 403);
+}
+
+TEST_F(OnlineSigningHttpTest, PartiesReadOwnSigningHistory) {
+  School school = NewSchool(20, "REVIEW_MODE_DEPARTMENT_THEN_SCHOOL");
+  School other_school = NewSchool(21, "REVIEW_MODE_SCHOOL_ONLY");
+  HttpResponse invitation = Invite(*employer_a_, school.id, StudentNumber(20, 1));
+  ASSERT_EQ(invitation.status, 200) << invitation.body;
+  HttpResponse accepted = Accept(invitation);
+  ASSERT_EQ(accepted.status, 200) << accepted.body;
+  HttpResponse approved = Review(Department(school.id, kDepartment), accepted, "REVIEW_DECISION_APPROVE");
+  ASSERT_EQ(approved.status, 200) << approved.body;
+  stack_->MarkEmployerWarned(school.id, "91110000600037341L");
+
+  const std::string target = absl::StrCat("/v1/schools/", school.id, "/onlineSignings/", invitation.String("id"));
+  const std::string graduate_id = invitation.String("graduateId");
+
+  // Staff keep seeing who reviewed and the warning mark.
+  HttpResponse staff = Staff(school.id, common::v1::ACCESS_READ_ONLY).Get(target);
+  ASSERT_EQ(staff.status, 200) << staff.body;
+  std::vector<google::protobuf::Struct> staff_history = History(staff);
+  ASSERT_EQ(staff_history.size(), 2u) << staff.body;
+  EXPECT_FALSE(Field(staff_history[1], "reviewerName").empty()) << staff.body;
+  EXPECT_EQ(staff.String("employerWarned"), "true") << staff.body;
+
+  // The graduate sees the stage and action of each step, but no staff identity.
+  HttpResponse graduate = Graduate(school.id, graduate_id).Get(target);
+  ASSERT_EQ(graduate.status, 200) << graduate.body;
+  EXPECT_EQ(graduate.String("statusText"), "学生已同意签约，等待学校审核") << graduate.body;
+  std::vector<google::protobuf::Struct> history = History(graduate);
+  ASSERT_EQ(history.size(), 2u) << graduate.body;
+  EXPECT_EQ(Field(history[0], "action"), "SUBMIT") << graduate.body;
+  EXPECT_EQ(Field(history[1], "action"), "APPROVE") << graduate.body;
+  EXPECT_EQ(Field(history[1], "actionText"), "审核通过") << graduate.body;
+  EXPECT_EQ(Field(history[1], "stage"), "REVIEW_STAGE_DEPARTMENT") << graduate.body;
+  EXPECT_FALSE(Field(history[1], "occurredAt").empty()) << graduate.body;
+  for (const google::protobuf::Struct& step : history) {
+    EXPECT_EQ(Field(step, "reviewerId"), "") << graduate.body;
+    EXPECT_EQ(Field(step, "reviewerName"), "") << graduate.body;
+  }
+  EXPECT_EQ(graduate.String("employerWarned"), "true") << graduate.body;
+
+  // The inviting employer sees the same history and never the school's warning mark.
+  HttpResponse employer = Employer(*employer_a_).Get(target);
+  ASSERT_EQ(employer.status, 200) << employer.body;
+  std::vector<google::protobuf::Struct> employer_history = History(employer);
+  ASSERT_EQ(employer_history.size(), 2u) << employer.body;
+  EXPECT_EQ(Field(employer_history[1], "stage"), "REVIEW_STAGE_DEPARTMENT") << employer.body;
+  EXPECT_EQ(Field(employer_history[1], "reviewerName"), "") << employer.body;
+  EXPECT_EQ(employer.String("employerWarned"), "false") << employer.body;
+
+  // Other graduates, other employers and a path with another school get the answer of a missing id.
+  HttpResponse other_graduate = Graduate(school.id, "999999").Get(target);
+  EXPECT_EQ(other_graduate.status, 404) << other_graduate.body;
+  EXPECT_EQ(other_graduate.String("reason"), "INVITATION_NOT_FOUND") << other_graduate.body;
+  HttpResponse other_employer = Employer(*employer_b_).Get(target);
+  EXPECT_EQ(other_employer.status, 404) << other_employer.body;
+  EXPECT_EQ(other_employer.String("reason"), "INVITATION_NOT_FOUND") << other_employer.body;
+  const std::string foreign_target =
+      absl::StrCat("/v1/schools/", other_school.id, "/onlineSignings/", invitation.String("id"));
+  EXPECT_EQ(Graduate(school.id, graduate_id).Get(foreign_target).status, 404);
+  EXPECT_EQ(Graduate(other_school.id, graduate_id).Get(target).status, 404);
+  EXPECT_EQ(Employer(*employer_a_).Get(foreign_target).status, 404);
+  EXPECT_EQ(Employer(*employer_a_).Get(absl::StrCat("/v1/schools/", school.id, "/onlineSignings/abc")).status, 404);
+  // Staff of another school keep getting 403, as before.
+  EXPECT_EQ(Staff(other_school.id).Get(target).status, 403);
 }
 
 }  // namespace
