@@ -352,6 +352,23 @@ async function graduateStatus(page, expected) {
   check(text.includes(expected), `the graduate sees ${expected}`, text)
 }
 
+// The graduate's signing shows the review history with the stage of each approval, the time in
+// Beijing time and no staff user names.
+async function graduateSeesHistory(page) {
+  const history = page.locator('[data-test=my-signing-history]')
+  for (const stage of ['学院', '学校']) {
+    await history.locator('.el-timeline-item', { hasText: new RegExp(`${stage} · (审核|鉴证)通过`) }).waitFor({ timeout: WAIT_MS })
+    check(true, `the graduate sees the ${stage} approval in the review history`)
+  }
+  const text = await history.innerText()
+  // The approvals happened within the last minutes, so their Beijing date is one of these.
+  const beijingDates = [0, 10 * 60 * 1000].map((ago) =>
+    new Date(Date.now() - ago).toLocaleDateString('zh-CN', { timeZone: 'Asia/Shanghai' }),
+  )
+  check(beijingDates.some((date) => text.includes(date)), 'the review history shows times in Beijing time', text)
+  check(!text.includes('school_admin') && !text.includes(args['department-username']), 'the review history shows no staff user names', text)
+}
+
 // A staff user approves the graduate's signing in 在线签约管理, whose default filter lists the
 // signings waiting for review.
 async function staffApproves(browser, username, stageName, expectedStatus) {
@@ -630,6 +647,7 @@ try {
   await graduateStatus(graduate.page, '学生已同意签约，等待学校审核')
   await staffApproves(browser, 'school_admin', 'school', '学生已同意签约，等待学校审核')
   await graduateStatus(graduate.page, '签约完成')
+  await graduateSeesHistory(graduate.page)
   await screenshot(graduate.page, 'graduate-signed')
   await graduateDownloadsOnlinePdf(graduate.page)
 

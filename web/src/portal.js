@@ -14,6 +14,8 @@ export const portalApi = {
     request('GET', `/schools/${schoolId}/graduates/${graduateId}/eligibility`, { query: { flow } }),
   graduateInvitations: (schoolId, graduateId) =>
     request('GET', `/schools/${schoolId}/graduates/${graduateId}/invitations`),
+  // One online signing with its review history, for its graduate or its inviting employer.
+  onlineSigning: (schoolId, invitationId) => request('GET', `/schools/${schoolId}/onlineSignings/${invitationId}`),
   acceptInvitation: (invitationId, etag, requestId) =>
     request('POST', `/invitations/${invitationId}:accept`, { body: { requestId, etag }, requestId }),
   declineInvitation: (invitationId, etag, requestId) =>
