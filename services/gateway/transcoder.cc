@@ -97,6 +97,9 @@ bool SetFieldFromText(Message& message, const std::vector<const FieldDescriptor*
         if (!absl::Base64Unescape(text, &value) && !absl::WebSafeBase64Unescape(text, &value)) {
           return false;
         }
+      } else if (ToValidUtf8(text) != text) {
+        // A proto3 string must be UTF-8; the backend would fail to parse the request otherwise.
+        return false;
       }
       repeated ? reflection.AddString(target, &field, value)
                : reflection.SetString(target, &field, value);
@@ -227,7 +230,7 @@ std::unique_ptr<Message> BuildRequestMessage(const Route& route,
     std::vector<const FieldDescriptor*> path = ResolveFieldPath(input, binding.field_path);
     if (path.empty() || !SetFieldFromText(*message, path, binding.value)) {
       *error = InvalidParameterValue("路径参数", absl::StrJoin(binding.field_path, "."),
-                                     binding.value);
+                                     ToValidUtf8(binding.value));
       return nullptr;
     }
     bound_paths.push_back(std::move(path));
@@ -253,7 +256,7 @@ std::unique_ptr<Message> BuildRequestMessage(const Route& route,
       return nullptr;
     }
     if (!SetFieldFromText(*message, path, value)) {
-      *error = InvalidParameterValue("查询参数", name, value);
+      *error = InvalidParameterValue("查询参数", name, ToValidUtf8(value));
       return nullptr;
     }
   }
