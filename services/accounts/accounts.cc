@@ -1,5 +1,7 @@
 #include "services/accounts/accounts.h"
 
+#include <algorithm>
+
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
@@ -81,6 +83,50 @@ absl::Status UserNotFound() {
 
 absl::Status SchoolOutOfScope() {
   return PermissionDenied("OUTSIDE_SCHOOL_SCOPE", "无权访问该学校的数据。");
+}
+
+// Limits of SearchSchools, in characters (Unicode code points) and rows.
+constexpr int kMinSchoolQueryLength = 2;
+constexpr int kMaxSchoolQueryLength = 50;
+constexpr int kMaxSchoolResults = 20;
+
+// Counts the code points of `text`, or returns -1 when it is not valid UTF-8 (including overlong
+// forms, surrogates and values above U+10FFFF).
+int Utf8Length(const std::string& text) {
+  int count = 0;
+  size_t i = 0;
+  while (i < text.size()) {
+    unsigned char lead = static_cast<unsigned char>(text[i]);
+    size_t extra = 0;
+    uint32_t code_point = 0;
+    if (lead < 0x80) {
+      code_point = lead;
+    } else if ((lead & 0xE0) == 0xC0) {
+      extra = 1;
+      code_point = lead & 0x1F;
+    } else if ((lead & 0xF0) == 0xE0) {
+      extra = 2;
+      code_point = lead & 0x0F;
+    } else if ((lead & 0xF8) == 0xF0) {
+      extra = 3;
+      code_point = lead & 0x07;
+    } else {
+      return -1;
+    }
+    if (i + extra >= text.size()) return -1;
+    for (size_t k = 1; k <= extra; ++k) {
+      unsigned char next = static_cast<unsigned char>(text[i + k]);
+      if ((next & 0xC0) != 0x80) return -1;
+      code_point = (code_point << 6) | (next & 0x3F);
+    }
+    static constexpr uint32_t kMinimum[] = {0, 0x80, 0x800, 0x10000};
+    if (code_point < kMinimum[extra] || code_point > 0x10FFFF || (code_point >= 0xD800 && code_point <= 0xDFFF)) {
+      return -1;
+    }
+    i += extra + 1;
+    ++count;
+  }
+  return count;
 }
 
 bool ParseId(const std::string& text, int64_t* id) {
@@ -676,6 +722,39 @@ absl::Status Accounts::GetSchool(const RequestInfo& info, const v1::GetSchoolReq
       v1::Province province_proto = ProvinceToProto(*province);
       *response->mutable_enabled_modules() = province_proto.enabled_modules();
       response->set_agreement_type(province_proto.agreement_type());
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::Status Accounts::SearchSchools(const RequestInfo& info, const v1::SearchSchoolsRequest& request,
+                                     v1::SearchSchoolsResponse* response) {
+  // Any logged-in caller may search because ids, codes and names of schools are public. The login
+  // requirement keeps anonymous callers from listing every school.
+  if (info.principal == nullptr) return NotLoggedIn();
+  std::string query(absl::StripAsciiWhitespace(request.query()));
+  int length = Utf8Length(query);
+  if (length < 0) {
+    return InvalidArgument("INVALID_SCHOOL_QUERY", "查询内容含有无效字符，请重新输入院校代码或学校名称。",
+                           {{"field", "query"}});
+  }
+  if (length < kMinSchoolQueryLength || length > kMaxSchoolQueryLength) {
+    return InvalidArgument("INVALID_SCHOOL_QUERY",
+                           absl::StrCat("请输入 10 位院校代码，或学校名称中的 ", kMinSchoolQueryLength, " 至 ",
+                                        kMaxSchoolQueryLength, " 个字。"),
+                           {{"field", "query"}, {"value", std::to_string(length)}});
+  }
+  // NOTE: schools have no active or closed state yet, so every stored school can be found.
+  bool code_like = query.size() == 10 && std::all_of(query.begin(), query.end(), absl::ascii_isdigit);
+  return pool_.Run(info.deadline, [&](db::Session& s) -> absl::Status {
+    // A 10-digit query matches codes exactly; every query also matches as a fragment of the name.
+    ASSIGN_OR_RETURN(auto schools,
+                     Repository::SearchSchools(s, code_like ? query : std::string(), query, kMaxSchoolResults));
+    for (const SchoolRecord& school : schools) {
+      v1::SchoolSummary* summary = response->add_schools();
+      summary->set_id(std::to_string(school.id));
+      summary->set_code(school.code);
+      summary->set_name(school.name);
     }
     return absl::OkStatus();
   });

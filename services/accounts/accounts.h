@@ -70,6 +70,8 @@ class Accounts {
 
   absl::Status CreateSchool(const RequestInfo& info, const v1::CreateSchoolRequest& request, v1::School* response);
   absl::Status GetSchool(const RequestInfo& info, const v1::GetSchoolRequest& request, v1::School* response);
+  absl::Status SearchSchools(const RequestInfo& info, const v1::SearchSchoolsRequest& request,
+                             v1::SearchSchoolsResponse* response);
   absl::Status UpsertDepartments(const RequestInfo& info, const v1::UpsertDepartmentsRequest& request,
                                  v1::UpsertDepartmentsResponse* response);
   absl::Status ListDepartments(const RequestInfo& info, const v1::ListDepartmentsRequest& request,

@@ -38,6 +38,7 @@ QUXIANG_ACCOUNTS_RPC_IMPL(GetProvince, GetProvinceRequest, Province, server::Aut
 QUXIANG_ACCOUNTS_RPC_IMPL(ConfigureProvince, ConfigureProvinceRequest, Province, server::Auth::kRequired)
 QUXIANG_ACCOUNTS_RPC_IMPL(CreateSchool, CreateSchoolRequest, School, server::Auth::kRequired)
 QUXIANG_ACCOUNTS_RPC_IMPL(GetSchool, GetSchoolRequest, School, server::Auth::kRequired)
+QUXIANG_ACCOUNTS_RPC_IMPL(SearchSchools, SearchSchoolsRequest, SearchSchoolsResponse, server::Auth::kRequired)
 QUXIANG_ACCOUNTS_RPC_IMPL(UpsertDepartments, UpsertDepartmentsRequest, UpsertDepartmentsResponse,
                           server::Auth::kRequired)
 QUXIANG_ACCOUNTS_RPC_IMPL(ListDepartments, ListDepartmentsRequest, ListDepartmentsResponse, server::Auth::kRequired)

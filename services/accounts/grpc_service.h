@@ -34,6 +34,7 @@ class AccountsGrpcService final : public v1::AccountsService::CallbackService {
   QUXIANG_ACCOUNTS_RPC(ConfigureProvince, ConfigureProvinceRequest, Province)
   QUXIANG_ACCOUNTS_RPC(CreateSchool, CreateSchoolRequest, School)
   QUXIANG_ACCOUNTS_RPC(GetSchool, GetSchoolRequest, School)
+  QUXIANG_ACCOUNTS_RPC(SearchSchools, SearchSchoolsRequest, SearchSchoolsResponse)
   QUXIANG_ACCOUNTS_RPC(UpsertDepartments, UpsertDepartmentsRequest, UpsertDepartmentsResponse)
   QUXIANG_ACCOUNTS_RPC(ListDepartments, ListDepartmentsRequest, ListDepartmentsResponse)
   QUXIANG_ACCOUNTS_RPC(CreateUser, CreateUserRequest, User)

@@ -121,6 +121,25 @@ absl::StatusOr<std::optional<SchoolRecord>> Repository::FindSchool(db::Session& 
   return SchoolRecord{row->Int64(0), row->String(1), row->String(2), row->String(3)};
 }
 
+absl::StatusOr<std::vector<SchoolRecord>> Repository::SearchSchools(db::Session& s, const std::string& code,
+                                                                   const std::string& name_fragment, int limit) {
+  // LIKE wildcards in the fragment are escaped so "%" and "_" match themselves.
+  std::string pattern = "%";
+  for (char c : name_fragment) {
+    if (c == '%' || c == '_' || c == '\\') pattern.push_back('\\');
+    pattern.push_back(c);
+  }
+  pattern.push_back('%');
+  ASSIGN_OR_RETURN(auto rows, s.Query("SELECT id, code, name, province_code FROM schools "
+                                      "WHERE code = ? OR name LIKE ? "
+                                      "ORDER BY code = ? DESC, name, id LIMIT ?",
+                                      {code, pattern, code, static_cast<int64_t>(limit)}));
+  std::vector<SchoolRecord> schools;
+  schools.reserve(rows.size());
+  for (const auto& row : rows) schools.push_back({row.Int64(0), row.String(1), row.String(2), row.String(3)});
+  return schools;
+}
+
 absl::StatusOr<int64_t> Repository::InsertSchool(db::Session& s, const SchoolRecord& school, absl::Time now) {
   RETURN_IF_ERROR(s.Execute("INSERT INTO schools (code, name, province_code, version, created_at, updated_at) "
                             "VALUES (?, ?, ?, 1, ?, ?)",

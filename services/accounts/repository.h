@@ -118,6 +118,10 @@ class Repository {
 
   // Schools and departments.
   static absl::StatusOr<std::optional<SchoolRecord>> FindSchool(db::Session& s, int64_t id);
+  // Schools whose code equals `code` or whose name contains `name_fragment`, exact code first,
+  // then by name; at most `limit` rows.
+  static absl::StatusOr<std::vector<SchoolRecord>> SearchSchools(db::Session& s, const std::string& code,
+                                                                 const std::string& name_fragment, int limit);
   static absl::StatusOr<int64_t> InsertSchool(db::Session& s, const SchoolRecord& school, absl::Time now);
   static absl::StatusOr<std::vector<DepartmentRecord>> ListDepartments(db::Session& s, int64_t school_id);
   // The departments whose name equals `name` under the table's collation; callers compare bytes.

@@ -202,6 +202,87 @@ TEST_F(AccountsHttpTest, OtherSchoolIsInvisible) {
   EXPECT_EQ(b_client.Get("/v1/users/me").String("displayName"), "张老师");
 }
 
+TEST_F(AccountsHttpTest, EmployerSearchesSchools) {
+  HttpClient anonymous = stack_->NewHttpClient();
+  HttpResponse registered = anonymous.Post(
+      "/v1/employers:register",
+      absl::StrCat(R"({"requestId":"search-employer","creditCode":"91110000600037341L","name":"北京远航科技有限公司",)",
+                   R"("contactName":"王经理","contactPhone":"13800138000","username":"search_employer",)",
+                   R"("password":)", JsonQuote(kStaffPassword), "}"));
+  ASSERT_EQ(registered.status, 200) << registered.body;
+  HttpClient employer = stack_->LoggedIn("search_employer", kStaffPassword);
+
+  HttpResponse by_code = employer.Get("/v1/schools:search?query=4111010002");
+  ASSERT_EQ(by_code.status, 200) << by_code.body;
+  EXPECT_NE(by_code.body.find(absl::StrCat(R"({"id":")", *school_b_, R"(","code":"4111010002","name":"燕山大学"})")),
+            std::string::npos)
+      << by_code.body;
+  EXPECT_EQ(by_code.body.find("京华大学"), std::string::npos) << by_code.body;
+  // Public data only: no province or module settings.
+  EXPECT_EQ(by_code.body.find("provinceCode"), std::string::npos) << by_code.body;
+  EXPECT_EQ(by_code.body.find("agreementType"), std::string::npos) << by_code.body;
+
+  // "京华" percent-encoded as UTF-8.
+  HttpResponse by_name = employer.Get("/v1/schools:search?query=%E4%BA%AC%E5%8D%8E");
+  ASSERT_EQ(by_name.status, 200) << by_name.body;
+  EXPECT_NE(by_name.body.find(absl::StrCat(R"("id":")", *school_a_, R"(")")), std::string::npos) << by_name.body;
+  EXPECT_EQ(by_name.body.find("燕山大学"), std::string::npos) << by_name.body;
+
+  // "大学" matches both schools; "%" is a literal character, not a wildcard.
+  EXPECT_NE(employer.Get("/v1/schools:search?query=%E5%A4%A7%E5%AD%A6").body.find("燕山大学"), std::string::npos);
+  HttpResponse wildcard = employer.Get("/v1/schools:search?query=%25%25");
+  ASSERT_EQ(wildcard.status, 200) << wildcard.body;
+  EXPECT_EQ(wildcard.body.find("大学"), std::string::npos) << wildcard.body;
+  HttpResponse unknown_code = employer.Get("/v1/schools:search?query=4199999999");
+  ASSERT_EQ(unknown_code.status, 200) << unknown_code.body;
+  EXPECT_EQ(unknown_code.body.find("大学"), std::string::npos) << unknown_code.body;
+
+  // Graduates and staff may search too.
+  EXPECT_EQ(stack_->LoggedIn("a_admin", kStaffPassword).Get("/v1/schools:search?query=4111010001").status, 200);
+}
+
+TEST_F(AccountsHttpTest, SchoolSearchReturnsAtMostTwenty) {
+  HttpClient operator_client = stack_->LoggedIn("operator", kOperatorPassword);
+  for (int i = 0; i < 22; ++i) {
+    std::string code = absl::StrCat("41110201", i < 10 ? "0" : "", i);
+    HttpResponse created = operator_client.Post(
+        "/v1/schools", absl::StrCat(R"({"code":")", code, R"(","name":"测试职业学院)", i, R"(","provinceCode":"11"})"));
+    ASSERT_EQ(created.status, 200) << created.body;
+  }
+  // "职业学院"
+  HttpResponse found = operator_client.Get("/v1/schools:search?query=%E8%81%8C%E4%B8%9A%E5%AD%A6%E9%99%A2");
+  ASSERT_EQ(found.status, 200) << found.body;
+  size_t count = 0;
+  for (size_t at = found.body.find("\"code\""); at != std::string::npos; at = found.body.find("\"code\"", at + 1)) {
+    ++count;
+  }
+  EXPECT_EQ(count, 20u) << found.body;
+}
+
+TEST_F(AccountsHttpTest, SchoolSearchRejectsBadQueries) {
+  HttpClient client = stack_->LoggedIn("a_admin", kStaffPassword);
+  const std::string too_long(51, 'a');
+  const std::string longest(50, 'a');
+  for (const std::string& query : {std::string(""), std::string("a"), std::string("%E4%BA%AC"), too_long}) {
+    HttpResponse response = client.Get("/v1/schools:search?query=" + query);
+    EXPECT_EQ(response.status, 400) << query << ": " << response.body;
+    EXPECT_EQ(response.String("reason"), "INVALID_SCHOOL_QUERY") << query << ": " << response.body;
+    EXPECT_NE(response.String("message"), "") << query;
+  }
+  EXPECT_EQ(client.Get("/v1/schools:search?query=" + longest).status, 200);
+
+  // Invalid UTF-8 is rejected by the gateway before it reaches the service.
+  for (const std::string& query : {std::string("%FF%FE"), std::string("%E4%BA")}) {
+    HttpResponse response = client.Get("/v1/schools:search?query=" + query);
+    EXPECT_EQ(response.status, 400) << query << ": " << response.body;
+    EXPECT_EQ(response.String("reason"), "INVALID_PARAMETER_VALUE") << query << ": " << response.body;
+  }
+
+  HttpResponse anonymous = stack_->NewHttpClient().Get("/v1/schools:search?query=4111010001");
+  EXPECT_EQ(anonymous.status, 401) << anonymous.body;
+  EXPECT_EQ(anonymous.body.find("京华大学"), std::string::npos) << anonymous.body;
+}
+
 TEST_F(AccountsHttpTest, LockoutAfterFiveFailures) {
   HttpClient admin = stack_->LoggedIn("a_admin", kStaffPassword);
   ASSERT_EQ(admin.Post(Users(*school_a_), CreateUserBody("lock-1", "lock_target", "经济管理学院")).status, 200);
