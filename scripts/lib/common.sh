@@ -137,14 +137,16 @@ qx_keys() {
   if [ ! -s "$dir/graduate-identity-key" ]; then
     (umask 077 && openssl rand -hex 32 >"$dir/graduate-identity-key") || qx_die "openssl rand failed"
   fi
-  # The HMAC key of the verification codes that signing prints on agreement PDFs.
+  # The HMAC key of the verification codes that signing prints on agreement PDFs. Its variable
+  # is not AGREEMENT_KEY_FILE, which signing reads as its --agreement_key_file flag: exported
+  # under that name, it would reach every signing process that the tests start.
   if [ ! -s "$dir/agreement-key" ]; then
     (umask 077 && openssl rand -hex 32 >"$dir/agreement-key") || qx_die "openssl rand failed"
   fi
   export SYNC_SECRET_FILE="$dir/sync-secret" SIGNING_SECRET_FILE="$dir/signing-secret" \
     SERVICE_SECRETS_FILE="$dir/service-secrets" \
     GRADUATE_IDENTITY_KEY_FILE="$dir/graduate-identity-key" \
-    AGREEMENT_KEY_FILE="$dir/agreement-key"
+    QX_AGREEMENT_KEY_FILE="$dir/agreement-key"
 }
 
 # Stops every process this script started, the database last.
