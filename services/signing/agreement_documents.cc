@@ -116,7 +116,7 @@ absl::Status AgreementDocuments::GetAgreementPdf(const RequestInfo& info, const 
 int AgreementDocuments::CountVerification(const std::string& number, absl::Time now) {
   // Numbers over 64 characters are never valid, so their first 64 count as one key.
   constexpr size_t kMaxKeyLength = 64;
-  // Windows of numbers nobody checked for a minute are dropped once this many are kept.
+  // Once this many windows are kept, those of numbers unchecked for a minute are dropped.
   constexpr size_t kMaxWindows = 10000;
   const std::string key = number.substr(0, kMaxKeyLength);
   std::lock_guard<std::mutex> lock(verification_mutex_);

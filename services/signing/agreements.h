@@ -50,8 +50,8 @@ struct RecordRef {
   int64_t school_id = 0;
 };
 
-// What an agreement PDF prints, as libs/agreement_pdf renders it (AgreementDocument without the
-// number, version, code and link, which IssueAgreement adds).
+// The printed content of an agreement PDF, as libs/agreement_pdf renders it: AgreementDocument
+// without the number, version, code and link, which IssueAgreement adds.
 struct AgreementContent {
   // 两方协议 (the school attests) or 三方协议 (the school is 丙方), from the province's choice in
   // the signing settings.
@@ -100,7 +100,7 @@ struct AgreementVersion {
   VersionStatus status() const;
 };
 
-// What IssueAgreement returns.
+// The result of IssueAgreement.
 struct IssuedAgreement {
   std::string number;
   int64_t version = 0;

@@ -471,7 +471,7 @@ TEST_F(ListExportTest, OfflineExportsQueryAndReturnedList) {
   ASSERT_GE(id_column, 0);
   for (size_t row = 1; row < rows.size(); ++row) EXPECT_EQ(rows[row][id_column].substr(6, 8), "********");
 
-  // 导出退回修改学生名单: the returned records only, with the reason, whatever the status says.
+  // 导出退回修改学生名单: the returned records only, with the reason, whatever the status filter is.
   quxiang::testing::HttpResponse returned =
       client.Get(base + ":exportReturned?format=EXPORT_FORMAT_CSV&status=OFFLINE_STATUS_FILTER_SIGNED");
   ASSERT_EQ(returned.status, 200) << returned.body;

@@ -664,7 +664,7 @@ TEST_F(OfflineSigningHttpTest, ScopeAndAccess) {
                                                         created.String("id")));
   EXPECT_EQ(under_own_school.status, 404) << under_own_school.body;
 
-  // Another graduate of the same school sees the record as missing.
+  // Another graduate of the same school gets the record as missing (404).
   HttpResponse other_graduate = As(GraduateOf(school, 2)).Get(RecordPath(created));
   EXPECT_EQ(other_graduate.status, 404) << other_graduate.body;
   HttpResponse own = As(graduate).Get(RecordPath(created));

@@ -966,7 +966,7 @@ TEST_F(OnlineSigningHttpTest, PartiesReadOwnSigningHistory) {
   EXPECT_FALSE(Field(staff_history[1], "reviewerName").empty()) << staff.body;
   EXPECT_EQ(staff.String("employerWarned"), "true") << staff.body;
 
-  // The graduate sees the stage and action of each step, but no staff identity.
+  // The graduate gets the stage and action of each step, but no staff identity.
   HttpResponse graduate = Graduate(school.id, graduate_id).Get(target);
   ASSERT_EQ(graduate.status, 200) << graduate.body;
   EXPECT_EQ(graduate.String("statusText"), "学生已同意签约，等待学校审核") << graduate.body;
@@ -983,7 +983,7 @@ TEST_F(OnlineSigningHttpTest, PartiesReadOwnSigningHistory) {
   }
   EXPECT_EQ(graduate.String("employerWarned"), "true") << graduate.body;
 
-  // The inviting employer sees the same history and never the school's warning mark.
+  // The inviting employer gets the same history and never the school's warning mark.
   HttpResponse employer = Employer(*employer_a_).Get(target);
   ASSERT_EQ(employer.status, 200) << employer.body;
   std::vector<google::protobuf::Struct> employer_history = History(employer);
@@ -992,7 +992,7 @@ TEST_F(OnlineSigningHttpTest, PartiesReadOwnSigningHistory) {
   EXPECT_EQ(Field(employer_history[1], "reviewerName"), "") << employer.body;
   EXPECT_EQ(employer.String("employerWarned"), "false") << employer.body;
 
-  // Other graduates, other employers and a path with another school get the answer of a missing id.
+  // Other graduates, other employers and a path with another school get the 404 of a missing id.
   HttpResponse other_graduate = Graduate(school.id, "999999").Get(target);
   EXPECT_EQ(other_graduate.status, 404) << other_graduate.body;
   EXPECT_EQ(other_graduate.String("reason"), "INVITATION_NOT_FOUND") << other_graduate.body;

@@ -652,7 +652,7 @@ TEST_F(PaperRegistrationHttpTest, ScopeAndReadOnly) {
   EXPECT_EQ(Staff(school.id, common::v1::ACCESS_READ_ONLY).Get(record).status, 200);
   EXPECT_EQ(Staff(school.id, common::v1::ACCESS_READ_ONLY).Get(record + "/scan").status, 200);
 
-  // Another department sees nothing and may not filter for this one; another school neither.
+  // Another department lists nothing and may not filter for this one. Another school may not either.
   HttpResponse other_department = Department(school.id, kOtherDepartment).Get(record);
   EXPECT_EQ(other_department.status, 404) << other_department.body;
   EXPECT_EQ(Department(school.id, kOtherDepartment).Get(record + "/scan").status, 404);
